@@ -1,0 +1,52 @@
+/** Headless log-log line plots: SVG via lib/plot/svg.ts, PNG via resvg. */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderPng } from './png.js';
+import { renderSvg } from './svg.js';
+import type { PlotSpec } from './types.js';
+
+export type { NumericArray, PlotSpec, Series } from './types.js';
+export {
+  FONT_FAMILY,
+  NO_DATA_NOTE,
+  PALETTE,
+  computeLayout,
+  escapeXml,
+  linearDomain,
+  linearTicks,
+  logDomain,
+  logTicks,
+  makeScale,
+  renderSvg,
+  superscript,
+} from './svg.js';
+export type { Axis, AxisTicks, Box, LegendLayout, LegendPlacement, PlotLayout, Scale, Tick } from './svg.js';
+export { fontFiles, renderPng } from './png.js';
+export { REFERENCE_COLOR, lossPlotSpec, referenceLine } from './lossPlot.js';
+export type { LossCurve, LossPlotInput } from './lossPlot.js';
+
+/** Write `data` to `path` atomically: temp file in the same directory, then rename over the target. */
+async function writeAtomic(dir: string, name: string, data: string | Buffer): Promise<string> {
+  const target = join(dir, name);
+  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return target;
+}
+
+/** Render `spec` and write `${baseName}.svg` and `${baseName}.png` (2× resolution) into `dir`. */
+export async function writePlot(spec: PlotSpec, dir: string, baseName: string): Promise<{ svgPath: string; pngPath: string }> {
+  if (baseName === '' || /[/\\]/.test(baseName)) throw new Error(`writePlot: bad base name "${baseName}"`);
+  const svg = renderSvg(spec);
+  const png = renderPng(svg);
+  await mkdir(dir, { recursive: true });
+  const svgPath = await writeAtomic(dir, `${baseName}.svg`, svg);
+  const pngPath = await writeAtomic(dir, `${baseName}.png`, png);
+  return { svgPath, pngPath };
+}
