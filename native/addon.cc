@@ -1,0 +1,16 @@
+// Module registration only.
+#include <napi.h>
+
+#include "bindings.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  richscale::InitSimulate(env, exports);
+  richscale::InitBlas(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(richscale, Init)

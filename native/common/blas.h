@@ -1,0 +1,48 @@
+// Thin row-major wrappers over OpenBLAS's CBLAS interface plus its threading/config queries.
+// Sizes are int64_t at the call sites; callers guarantee (by argument validation) that every
+// dimension and leading dimension fits in a BLAS int.
+#pragma once
+
+#include <cblas.h>
+
+#include <cstdint>
+#include <string>
+
+namespace richscale::blas {
+
+inline blasint I(int64_t n) { return static_cast<blasint>(n); }
+
+// y = alpha * A x + beta * y, A is rows×cols row-major (lda = cols).
+inline void gemv(int64_t rows, int64_t cols, double alpha, const double* A, const double* x, double beta,
+                 double* y) {
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, I(rows), I(cols), alpha, A, I(cols), x, 1, beta, y, 1);
+}
+
+// y = alpha * Aᵀ x + beta * y, A is rows×cols row-major (x has length rows, y length cols).
+inline void gemvT(int64_t rows, int64_t cols, double alpha, const double* A, const double* x, double beta,
+                  double* y) {
+  cblas_dgemv(CblasRowMajor, CblasTrans, I(rows), I(cols), alpha, A, I(cols), x, 1, beta, y, 1);
+}
+
+// A += alpha * x yᵀ, A is rows×cols row-major.
+inline void ger(int64_t rows, int64_t cols, double alpha, const double* x, const double* y, double* A) {
+  cblas_dger(CblasRowMajor, I(rows), I(cols), alpha, x, 1, y, 1, A, I(cols));
+}
+
+inline double dot(int64_t n, const double* x, const double* y) { return cblas_ddot(I(n), x, 1, y, 1); }
+
+// y += alpha * x
+inline void axpy(int64_t n, double alpha, const double* x, double* y) { cblas_daxpy(I(n), alpha, x, 1, y, 1); }
+
+inline void setNumThreads(int n) { openblas_set_num_threads(n); }
+inline int getNumThreads() { return openblas_get_num_threads(); }
+inline std::string config() {
+  const char* c = openblas_get_config();
+  return c ? std::string(c) : std::string();
+}
+inline std::string corename() {
+  const char* c = openblas_get_corename();
+  return c ? std::string(c) : std::string();
+}
+
+}  // namespace richscale::blas

@@ -1,0 +1,193 @@
+// JS binding: simulateSeed(args, onProgress?) -> { promise, cancel }.
+// `args` is lib/simulate/types.ts SeedKernelArgs; everything is validated and copied here, on the main
+// thread, before the job is queued.
+#include <napi.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "bindings.h"
+#include "common/args.h"
+#include "common/worker.h"
+#include "simulate/simulate.h"
+
+namespace richscale {
+namespace {
+
+using simulate::kUnlimited;
+using simulate::SeedArgs;
+using simulate::SeedResult;
+
+constexpr const char* kCtx = "simulateSeed";
+constexpr double kMaxDim = 2147483647.0;             // every dimension must fit a BLAS int
+constexpr double kMaxElements = 2147483648.0;        // 2^31 elements (16 GiB) per matrix
+constexpr double kMaxSeed = 9007199254740991.0;      // 2^53 - 1
+constexpr double kMaxStream = 4294967295.0;          // 2^32 - 1
+
+void CheckElements(const args::Reader& r, const char* what, double rows, double cols) {
+  const double n = rows * cols;
+  if (n > kMaxElements) {
+    r.Fail(std::string(what) + " would have " + std::to_string(static_cast<long long>(rows)) + " x " +
+           std::to_string(static_cast<long long>(cols)) + " = " + std::to_string(static_cast<long long>(n)) +
+           " elements, more than the limit of 2^31 per matrix");
+  }
+}
+
+// Rejects runs whose buffers cannot fit in physical memory (an overcommitted allocation would otherwise be
+// OOM-killed while it is filled, which no exception handler can catch).
+void CheckMemory(const args::Reader& r, const SeedArgs& a) {
+  const double N = static_cast<double>(a.N), M = static_cast<double>(a.M);
+  double doubles = N * M + 8.0 * (N + M);
+  if (a.model == simulate::Model::Projected && a.gamma != 0.0) doubles += N * N;
+  if (a.data != kUnlimited) {
+    doubles += static_cast<double>(a.data) * (M + 1.0);
+  } else if (a.batch != kUnlimited && a.sampler == simulate::Sampler::Explicit) {
+    doubles += static_cast<double>(a.batch) * (M + 1.0);
+  }
+  doubles += 2.0 * static_cast<double>(a.recordSteps.size());
+  const double bytes = doubles * sizeof(double);
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long pageSize = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || pageSize <= 0) return;
+  const double physical = static_cast<double>(pages) * static_cast<double>(pageSize);
+  if (bytes > physical) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "this run needs about %.1f GiB of buffers, more than the machine's %.1f GiB of RAM",
+                  bytes / 1073741824.0, physical / 1073741824.0);
+    r.Fail(buf);
+  }
+}
+
+SeedArgs ParseArgs(Napi::Env env, const Napi::Value& value) {
+  const args::Reader r(env, kCtx, value);
+  SeedArgs a;
+  a.model = r.Enum("model", {"projected", "unprojected"}) == 0 ? simulate::Model::Projected
+                                                                : simulate::Model::Unprojected;
+  a.N = r.Integer("N", 1, kMaxDim, "a positive integer");
+  a.M = r.Integer("M", 1, kMaxDim, "a positive integer");
+  a.gamma = r.Finite("gamma", 0.0, false, "a finite number >= 0");
+  a.eta = r.Finite("eta", 0.0, true, "a finite number > 0");
+  a.batch = r.CountOrInfinity("batch", kMaxDim);
+  a.data = r.CountOrInfinity("data", kMaxDim);
+  a.sampler = r.Enum("sampler", {"explicit", "exact"}) == 0 ? simulate::Sampler::Explicit
+                                                            : simulate::Sampler::Exact;
+  a.init = r.Enum("init", {"gaussian", "identity"}) == 0 ? simulate::Init::Gaussian : simulate::Init::Identity;
+  a.steps = r.Integer("steps", 1, kMaxSeed, "a positive integer");
+
+  const std::vector<double> rec = r.Float64Array("recordSteps", -1, true);
+  if (rec.size() < 2) r.Fail("recordSteps must contain at least 0 and steps, got " + std::to_string(rec.size()) + " entries");
+  a.recordSteps.reserve(rec.size());
+  for (size_t i = 0; i < rec.size(); ++i) {
+    const double x = rec[i];
+    if (!args::IsInteger(x) || x < 0 || x > static_cast<double>(a.steps)) {
+      r.Fail("recordSteps[" + std::to_string(i) + "] must be an integer in [0, steps = " + std::to_string(a.steps) +
+             "], got " + Napi::Number::New(env, x).ToString().Utf8Value());
+    }
+    if (i > 0 && !(x > rec[i - 1])) {
+      r.Fail("recordSteps must be sorted and distinct, but recordSteps[" + std::to_string(i) + "] = " +
+             Napi::Number::New(env, x).ToString().Utf8Value() + " follows " +
+             Napi::Number::New(env, rec[i - 1]).ToString().Utf8Value());
+    }
+    a.recordSteps.push_back(static_cast<int64_t>(x));
+  }
+  if (a.recordSteps.front() != 0) r.Fail("recordSteps must start with 0, got " + std::to_string(a.recordSteps.front()));
+  if (a.recordSteps.back() != a.steps) {
+    r.Fail("recordSteps must end with steps = " + std::to_string(a.steps) + ", got " +
+           std::to_string(a.recordSteps.back()));
+  }
+
+  a.lambda = r.Float64Array("lambda", a.M, true);
+  for (size_t k = 0; k < a.lambda.size(); ++k) {
+    if (a.lambda[k] < 0) {
+      r.Fail("lambda[" + std::to_string(k) + "] must be >= 0, got " +
+             Napi::Number::New(env, a.lambda[k]).ToString().Utf8Value());
+    }
+  }
+  a.wstar = r.Float64Array("wstar", a.M, true);
+  a.seed = static_cast<uint64_t>(r.Integer("seed", 0, kMaxSeed, "an integer in [0, 2^53)"));
+  a.stream = static_cast<uint32_t>(r.Integer("stream", 0, kMaxStream, "an integer in [0, 2^32)"));
+  a.wantFinal = r.Bool("wantFinal");
+
+  if (a.init == simulate::Init::Identity && a.N != a.M) {
+    r.Fail("init 'identity' requires N == M, got N = " + std::to_string(a.N) + ", M = " + std::to_string(a.M));
+  }
+  const double N = static_cast<double>(a.N), M = static_cast<double>(a.M);
+  CheckElements(r, "A(0) (N x M)", N, M);
+  if (a.model == simulate::Model::Projected && a.gamma != 0.0) CheckElements(r, "G (N x N)", N, N);
+  if (a.data == kUnlimited && a.batch != kUnlimited && a.sampler == simulate::Sampler::Explicit) {
+    CheckElements(r, "the explicit batch (batch x M)", static_cast<double>(a.batch), M);
+  }
+  if (a.data != kUnlimited) CheckElements(r, "the data matrix X (data x M)", static_cast<double>(a.data), M);
+  CheckMemory(r, a);
+  return a;
+}
+
+Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<double>& v) {
+  Napi::Float64Array out = Napi::Float64Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(out.Data(), v.data(), v.size() * sizeof(double));
+  return out;
+}
+
+class SimulateWorker final : public PromiseWorker {
+ public:
+  SimulateWorker(Napi::Env env, SeedArgs args, Napi::Function onProgress, CancelFlag cancel)
+      : PromiseWorker(env, "richscale:simulateSeed", onProgress, std::move(cancel)), args_(std::move(args)) {}
+
+ protected:
+  void Run(Reporter& report) override {
+    result_ = simulate::RunSeed(args_, cancelFlag(),
+                                [&report](int64_t done) { report(static_cast<double>(done)); });
+    report(static_cast<double>(result_.stepsDone), true);
+  }
+
+  Napi::Value BuildResult(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("loss", ToFloat64Array(env, result_.loss));
+    o.Set("trainLoss", ToFloat64Array(env, result_.trainLoss));
+    o.Set("diverged", Napi::Boolean::New(env, result_.diverged));
+    o.Set("divergedAt", Napi::Number::New(env, static_cast<double>(result_.divergedAt)));
+    o.Set("stepsDone", Napi::Number::New(env, static_cast<double>(result_.stepsDone)));
+    o.Set("finalResidual", ToFloat64Array(env, result_.finalResidual));
+    return o;
+  }
+
+ private:
+  SeedArgs args_;
+  SeedResult result_;
+};
+
+Napi::Value SimulateSeed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SeedArgs a = ParseArgs(env, info[0]);
+  Napi::Function onProgress = args::OptionalFunction(env, kCtx, "onProgress", info[1]);
+
+  CancelFlag cancel = std::make_shared<std::atomic<bool>>(false);
+  auto worker = std::make_unique<SimulateWorker>(env, std::move(a), onProgress, cancel);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  worker.release();  // owned by the libuv queue from here on; deletes itself when complete
+
+  Napi::Object handle = Napi::Object::New(env);
+  handle.Set("promise", promise);
+  handle.Set("cancel", Napi::Function::New(
+                           env,
+                           [cancel](const Napi::CallbackInfo& ci) -> Napi::Value {
+                             cancel->store(true);
+                             return ci.Env().Undefined();
+                           },
+                           "cancel"));
+  return handle;
+}
+
+}  // namespace
+
+void InitSimulate(Napi::Env env, Napi::Object exports) {
+  exports.Set("simulateSeed", Napi::Function::New(env, SimulateSeed, "simulateSeed"));
+}
+
+}  // namespace richscale
