@@ -28,42 +28,42 @@ function args(c: Case, steps: number): SeedKernelArgs {
   };
 }
 
-/** Steps per second, timing a run long enough to take about `seconds` (setup cost measured and removed). */
-async function nativeRate(c: Case, threads: number, seconds: number): Promise<number> {
-  const native = loadNative();
-  native.setNumThreads(threads);
+/**
+ * Steps per second from two run lengths: (s2 - s1) / (t2 - t1) removes the set-up cost (drawing A(0), allocation).
+ * The longer run is sized to take about `seconds`; the median of three repeats is kept.
+ */
+async function rate(run: (steps: number) => Promise<void> | void, seconds: number): Promise<number> {
   const time = async (steps: number): Promise<number> => {
     const t0 = performance.now();
-    await native.simulateSeed(args(c, steps)).promise;
+    await run(steps);
     return (performance.now() - t0) / 1000;
   };
-  const setup = await time(1);
-  let steps = 16;
+  const base = await time(1);
+  let steps = 4;
   let t = await time(steps);
-  while (t < seconds / 4) {
+  while (t - base < seconds / 4 && steps < 1e8) {
     steps *= 4;
     t = await time(steps);
   }
-  steps = Math.max(steps, Math.round((steps * seconds) / t));
+  const long = Math.max(steps, Math.round((steps * seconds) / Math.max(t - base, 1e-6)));
+  const short = Math.max(1, Math.round(long / 8));
   const samples: number[] = [];
-  for (let r = 0; r < 3; r++) samples.push(steps / Math.max(1e-9, (await time(steps)) - setup));
+  for (let r = 0; r < 3; r++) {
+    const t1 = await time(short);
+    const t2 = await time(long);
+    samples.push((long - short) / Math.max(t2 - t1, 1e-9));
+  }
   return samples.sort((a, b) => a - b)[1]!;
 }
 
-function referenceRate(c: Case, seconds: number): number {
-  const time = (steps: number): number => {
-    const t0 = performance.now();
-    simulateSeedReference(args(c, steps));
-    return (performance.now() - t0) / 1000;
-  };
-  const setup = time(1);
-  let steps = 2;
-  let t = time(steps);
-  while (t < seconds / 2 && steps < 1e6) {
-    steps *= 2;
-    t = time(steps);
-  }
-  return steps / Math.max(1e-9, t - setup);
+async function nativeRate(c: Case, threads: number, seconds: number): Promise<number> {
+  const native = loadNative();
+  native.setNumThreads(threads);
+  return rate(async (steps) => { await native.simulateSeed(args(c, steps)).promise; }, seconds);
+}
+
+async function referenceRate(c: Case, seconds: number): Promise<number> {
+  return rate((steps) => { simulateSeedReference(args(c, steps)); }, seconds);
 }
 
 const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
@@ -77,7 +77,7 @@ const info = loadNative().blasInfo();
 for (const c of cases) {
   const n1 = await nativeRate(c, 1, budget);
   const n2 = await nativeRate(c, 2, budget);
-  const ts = referenceRate(c, budget);
+  const ts = await referenceRate(c, budget / 2);
   rows.push([label(c), fmt(n1), fmt(n2), fmt(ts), `${fmt(n1 / ts)}×`]);
 }
 const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));

@@ -134,8 +134,15 @@ export function matVec(A: Float64Array, x: Float64Array, N: number, M: number, o
 
 export type ModelFactory = (args: SeedKernelArgs, A0: Float64Array) => ReferenceModel;
 
-/** Drives one seed: draws A(0) and data, then steps a model with the chosen sampler (docs/algorithm.md 3–6). */
-export function runReferenceSeed(args: SeedKernelArgs, makeModel: ModelFactory): SeedKernelResult {
+/** Steps between the progress points a reference run yields (lets an async caller see an abort). */
+const YIELD_EVERY = 64;
+
+/**
+ * Drives one seed: draws A(0) and data, then steps a model with the chosen sampler (docs/algorithm.md 3–6).
+ * A generator, so that the same code runs to completion synchronously (`runReferenceSeed`) or in slices that give
+ * the event loop a turn (`seedRunner`): it yields the number of updates done every YIELD_EVERY steps.
+ */
+export function* referenceSeedSteps(args: SeedKernelArgs, makeModel: ModelFactory): Generator<number, SeedKernelResult> {
   const { M, steps, batch: B, data: P } = args;
   const rng = new Rng(args.seed, args.stream);
   const A0 = drawInitialFeatures(rng, args);
@@ -187,6 +194,7 @@ export function runReferenceSeed(args: SeedKernelArgs, makeModel: ModelFactory):
     }
     model.update(ghat);
     stepsDone = t + 1;
+    if (stepsDone % YIELD_EVERY === 0) yield stepsDone;
   }
   return {
     loss: Float64Array.from(loss),
@@ -198,9 +206,23 @@ export function runReferenceSeed(args: SeedKernelArgs, makeModel: ModelFactory):
   };
 }
 
-/** The reference for native `simulateSeed`: projected (G-representation) or unprojected model. */
-export function simulateSeedReference(args: SeedKernelArgs): SeedKernelResult {
-  return runReferenceSeed(args, args.model === 'projected'
+/** Runs a reference seed to completion. */
+export function runReferenceSeed(args: SeedKernelArgs, makeModel: ModelFactory): SeedKernelResult {
+  const steps = referenceSeedSteps(args, makeModel);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** The models behind native `simulateSeed`: projected (G-representation) or unprojected. */
+export function referenceModelFactory(args: SeedKernelArgs): ModelFactory {
+  return args.model === 'projected'
     ? (a, A0) => new ProjectedGModel(a, A0)
-    : (a, A0) => new UnprojectedModel(a, A0));
+    : (a, A0) => new UnprojectedModel(a, A0);
+}
+
+/** The reference for native `simulateSeed`. */
+export function simulateSeedReference(args: SeedKernelArgs): SeedKernelResult {
+  return runReferenceSeed(args, referenceModelFactory(args));
 }

@@ -3,7 +3,8 @@
  * reference (synchronous; for tests and as the bench baseline).
  */
 import { loadNative } from '../native.js';
-import { simulateSeedReference } from '../reference/simulate.js';
+import { referenceModelFactory, referenceSeedSteps } from '../reference/simulate.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ProgressFn, SeedKernelArgs, SeedKernelResult } from './types.js';
 
 export type Backend = 'native' | 'reference';
@@ -21,9 +22,22 @@ export async function runSeed(
 ): Promise<SeedKernelResult> {
   if (signal?.aborted) throw new CancelledError();
   if (backend === 'reference') {
-    const result = simulateSeedReference(args);
-    onProgress?.(result.stepsDone);
-    return result;
+    // Run in slices of ~50 ms so that progress, SIGINT and abort get a turn of the event loop.
+    const steps = referenceSeedSteps(args, referenceModelFactory(args));
+    let sliceStart = performance.now();
+    for (;;) {
+      const next = steps.next();
+      if (next.done) {
+        onProgress?.(next.value.stepsDone);
+        return next.value;
+      }
+      if (performance.now() - sliceStart > 50) {
+        onProgress?.(next.value);
+        await nextTurn();
+        if (signal?.aborted) throw new CancelledError();
+        sliceStart = performance.now();
+      }
+    }
   }
   const job = loadNative().simulateSeed(args, onProgress);
   const abort = (): void => job.cancel();

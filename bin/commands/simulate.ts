@@ -1,0 +1,150 @@
+/**
+ * `richscale simulate`: parse flags, resolve the config (preset < --config file < flags), run the sweep and
+ * write curve.csv, run.json, loss.png and loss.svg. All logic lives in lib/; this file only wires it up.
+ */
+import { availableParallelism } from 'node:os';
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { flagsToConfigInput } from '../../lib/config/flags.js';
+import { loadConfigFile } from '../../lib/config/load.js';
+import { DEFAULT_PRESET, presetsHelp } from '../../lib/config/presets.js';
+import { defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
+import { CONFIG_KEYS, KEYS, resolveSimulateConfig } from '../../lib/config/schema.js';
+import { formatSummary, jsonSummary, prepareOutDir, removeIfEmpty, writeSweepOutputs } from '../../lib/io/outputs.js';
+import { runSweep } from '../../lib/simulate/sweep.js';
+
+interface SimulateOptions extends Record<string, unknown> {
+  config?: string;
+  preset: string;
+  out?: string;
+  threads: string;
+  backend: 'native' | 'reference';
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Thrown when SIGINT/SIGTERM stopped the run (exit code 130). */
+export class InterruptedError extends Error {
+  constructor() {
+    super('simulate: interrupted');
+    this.name = 'InterruptedError';
+  }
+}
+
+const EXAMPLES = `
+Config keys (flags above, or a JSON/YAML file via --config; flags override the file, the file the preset):
+  ${CONFIG_KEYS.join(', ')}
+  batch and data accept 'inf'. JSON Schema: richscale schema
+
+Presets:
+${presetsHelp('  ')}
+
+Examples:
+  richscale simulate --preset easy --N 64,256 --steps 10000
+  richscale simulate --config run.yaml --seeds 32 --out results/my-run
+  richscale simulate --M 64 --N 16 --steps 50 --seeds 2 --json`;
+
+export function simulateCommand(): Command {
+  const cmd = new Command('simulate')
+    .description('simulate the two-layer linear network (SPEC 2) over a sweep of N and γ, seed-averaged');
+  for (const key of CONFIG_KEYS) cmd.option(KEYS[key].flag, KEYS[key].help);
+  cmd
+    .option('--config <file>', 'config file (.json, .yaml, .yml) layered over the preset')
+    .option('--preset <name>', 'named preset the config file and flags override', DEFAULT_PRESET)
+    .option('--out <dir>', 'output directory (default: results/<preset>-<timestamp>)')
+    .addOption(
+      new Option('--threads <n>', 'threads for concurrent seeds / BLAS')
+        .default(String(availableParallelism()), `number of cores, ${availableParallelism()}`),
+    )
+    .addOption(
+      new Option('--backend <kind>', 'native (C++/OpenBLAS) or reference (pure TypeScript, slow)')
+        .choices(['native', 'reference'])
+        .default('native'),
+    )
+    .option('--json', 'print a machine-readable JSON summary to stdout (and nothing else)')
+    .option('--quiet', 'no progress bar and no table; print only where the results are')
+    .addHelpText('after', EXAMPLES)
+    .action(async (opts: SimulateOptions) => {
+      await simulate(opts);
+    });
+  return cmd;
+}
+
+async function simulate(opts: SimulateOptions): Promise<void> {
+  const startedAt = new Date();
+  const fileConfig = opts.config !== undefined ? await loadConfigFile(opts.config) : undefined;
+  const config = resolveSimulateConfig(opts.preset, fileConfig, flagsToConfigInput(opts), {
+    fileLabel: opts.config,
+  });
+  const threads = parseThreads(opts.threads);
+  const outDir = opts.out ?? defaultOutDir(opts.preset, startedAt);
+  const { created } = await prepareOutDir(outDir);
+
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write('simulate: interrupted\n');
+      process.exit(130);
+    }
+    controller.abort();
+  };
+  // Both backends give the event loop a turn (native runs off the main thread, the reference in slices).
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const showProgress = process.stderr.isTTY === true && !opts.json && !opts.quiet;
+  const bar = showProgress
+    ? new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          format: 'simulate |{bar}| {percentage}% | {value}/{total} steps | {duration_formatted} elapsed, ETA {eta_formatted}',
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 50,
+          fps: 10,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let barStarted = false;
+
+  let result;
+  try {
+    result = await runSweep(config, {
+      backend: opts.backend,
+      threads,
+      signal: controller.signal,
+      onProgress: bar
+        ? (done, total) => {
+            if (!barStarted) {
+              bar.start(total, done);
+              barStarted = true;
+            } else bar.update(done);
+          }
+        : undefined,
+    });
+  } catch (err) {
+    if (created) await removeIfEmpty(outDir);
+    if (controller.signal.aborted) throw new InterruptedError();
+    throw err;
+  } finally {
+    if (barStarted) bar?.stop();
+  }
+  // From here on a signal no longer interrupts: the results are complete and only need writing (a second
+  // signal still ends the process at once).
+  const out = await writeSweepOutputs(result, outDir, {
+    argv: process.argv.slice(2),
+    startedAt,
+    threads,
+    preset: opts.preset,
+    configFile: opts.config,
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+
+  if (opts.json) process.stdout.write(JSON.stringify(jsonSummary(result, out), null, 2) + '\n');
+  else if (opts.quiet) process.stdout.write(`results in ${out.dir}\n`);
+  else process.stdout.write(formatSummary(result, out) + '\n');
+}

@@ -1,0 +1,82 @@
+/**
+ * Reading `--config FILE`: JSON (.json) or YAML (.yaml, .yml); any other extension is tried as JSON, then
+ * YAML. Every failure is one line starting with "config:".
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import YAML from 'yaml';
+import { ConfigError } from './errors.js';
+
+const firstLine = (s: string): string => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? s.trim();
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing (empty file)';
+  if (Array.isArray(v)) return 'a list';
+  return `a ${typeof v} (${JSON.stringify(v)})`;
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, error: firstLine((err as Error).message) };
+  }
+}
+
+function parseYaml(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  // Non-finite numbers and 'inf' are legal here: the schema decides which keys may hold them.
+  const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
+  if (!Array.isArray(docs)) return { ok: true, value: null }; // empty stream
+  if (docs.length > 1) return { ok: false, error: `holds ${docs.length} YAML documents, expected one` };
+  const doc = docs[0];
+  if (doc === undefined) return { ok: true, value: null };
+  const error = doc.errors[0];
+  if (error !== undefined) {
+    // prettyErrors: "… at line 2, column 1:" followed by a code frame; keep the first line.
+    return { ok: false, error: firstLine(error.message).replace(/:$/, '') };
+  }
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) };
+  } catch (err) {
+    return { ok: false, error: firstLine((err as Error).message) };
+  }
+}
+
+/** Parse config text; `name` is used in messages and decides the format by extension. */
+export function parseConfigText(text: string, name: string): Record<string, unknown> {
+  const ext = extname(name).toLowerCase();
+  let value: unknown;
+  if (ext === '.json') {
+    const r = parseJson(text);
+    if (!r.ok) throw new ConfigError(`config: '${name}' is not valid JSON: ${r.error}`);
+    value = r.value;
+  } else if (ext === '.yaml' || ext === '.yml') {
+    const r = parseYaml(text);
+    if (!r.ok) throw new ConfigError(`config: '${name}' is not valid YAML: ${r.error}`);
+    value = r.value;
+  } else {
+    const j = parseJson(text);
+    if (j.ok) value = j.value;
+    else {
+      const y = parseYaml(text);
+      if (!y.ok) throw new ConfigError(`config: '${name}' is neither valid JSON nor valid YAML: ${y.error}`);
+      value = y.value;
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(`config: '${name}' must hold a mapping of config keys to values, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Read and parse a config file (not yet validated: see resolveSimulateConfig). */
+export async function loadConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError(`config: cannot read '${path}': ${firstLine(e.message ?? String(e))}`);
+  }
+  return parseConfigText(text.replace(/^\uFEFF/, ''), path);
+}
