@@ -98,3 +98,16 @@ export function loadNative(): NativeBindings {
   cached = addon;
   return cached;
 }
+
+/**
+ * One more native function by name, typed by the caller's own binding interface. Each solver module declares the
+ * signature of its kernel next to its wrapper (one file per kernel), so adding a kernel touches no shared file here.
+ */
+export function nativeFunction<F extends (...args: never[]) => unknown>(name: string): F {
+  const addon = loadNative() as unknown as Record<string, unknown>;
+  const fn = addon[name];
+  if (typeof fn !== 'function') {
+    throw new Error(`richscale: the native addon has no '${name}' (out of date): run \`npm run build:native\``);
+  }
+  return fn as F;
+}
