@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config/errors.js';
 import { richscaleVersion } from '../lib/io/version.js';
+import { phaseDiagramCommand } from './commands/phaseDiagram.js';
 import { regimesCommand } from './commands/regimes.js';
 import { schemaCommand } from './commands/schema.js';
 import { InterruptedError, simulateCommand } from './commands/simulate.js';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   );
   program.addCommand(configure(simulateCommand()));
   program.addCommand(configure(regimesCommand()));
+  program.addCommand(configure(phaseDiagramCommand()));
   program.addCommand(configure(schemaCommand()));
   return program;
 }

@@ -525,10 +525,10 @@ export function computeLayout(spec: PlotSpec): PlotLayout {
   const width = finiteOr(spec.width, DEFAULT_WIDTH, 200);
   const height = finiteOr(spec.height, DEFAULT_HEIGHT, 150);
   const series = prepareSeries(spec);
-  const empty = series.every((s) => !s.hasData);
+  const empty = series.every((s) => !s.hasData) && (spec.regions ?? []).length === 0;
 
-  const xDomain = domainFor(spec.logX, extent(xValues(series)));
-  const yDomain = domainFor(spec.logY, yRange(series, spec.logY));
+  const xDomain = spec.xDomain ? ([...spec.xDomain] as [number, number]) : domainFor(spec.logX, extent(xValues(series)));
+  const yDomain = spec.yDomain ? ([...spec.yDomain] as [number, number]) : domainFor(spec.logY, yRange(series, spec.logY));
   const xTicks = ticksFor(spec.logX, xDomain, Math.max(3, Math.floor(width / 70)));
   const yTicks = ticksFor(spec.logY, yDomain, Math.max(3, Math.floor(height / 45)));
 
@@ -669,8 +669,16 @@ export function renderSvg(spec: PlotSpec): string {
   for (const t of y.ticks.major) grid.push(`M${num(box.left)} ${num(sy.map(t.value))}H${num(right)}`);
   if (grid.length > 0) push(`<path class="grid" d="${grid.join('')}" stroke="#e3e3e3" stroke-width="0.8" fill="none"/>`);
 
-  // Data: bands first, then lines, clipped to the plot box.
+  // Data: regions, bands, then lines, clipped to the plot box.
   push('<g clip-path="url(#richscale-plot-clip)">');
+  for (const r of spec.regions ?? []) {
+    const pts = Array.from(r.x, (xv, i): [number, number] => [sx.map(xv), sy.map(Number(r.y[i]))]);
+    if (pts.length < 3 || pts.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) continue;
+    push(
+      `<path class="region" d="${pathOf(pts, true)}" fill="${escapeXml(r.fill)}" ` +
+        `fill-opacity="${r.opacity ?? 0.35}" stroke="none"/>`,
+    );
+  }
   for (const s of L.series) {
     if (s.band === null) continue;
     for (const run of s.band) {
@@ -703,6 +711,16 @@ export function renderSvg(spec: PlotSpec): string {
     }
   }
   push('</g>');
+
+  for (const a of spec.annotations ?? []) {
+    const px = sx.map(a.x);
+    const py = sy.map(a.y);
+    if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
+    push(
+      `<text class="annotation" x="${num(px)}" y="${num(py)}" text-anchor="middle" font-size="${a.size ?? 13}" ` +
+        `fill="#111111">${escapeXml(a.text)}</text>`,
+    );
+  }
 
   if (L.empty) {
     push(

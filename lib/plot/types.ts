@@ -30,4 +30,27 @@ export interface PlotSpec {
   height?: number;
   /** Small text lines under the legend entries. */
   notes?: string[];
+  /** Filled polygons drawn under the data (e.g. the regions of a phase diagram), in data coordinates. */
+  regions?: Region[];
+  /** Text placed at data coordinates (centred), drawn over the data. */
+  annotations?: Annotation[];
+  /** Fixed axis ranges; default: the data's extent. Required for a plot that has only regions. */
+  xDomain?: readonly [number, number];
+  yDomain?: readonly [number, number];
+}
+
+export interface Region {
+  x: NumericArray;
+  y: NumericArray;
+  fill: string;
+  /** Fill opacity (default 0.35). */
+  opacity?: number;
+}
+
+export interface Annotation {
+  x: number;
+  y: number;
+  text: string;
+  /** Font size in px (default 13). */
+  size?: number;
 }
