@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config/errors.js';
 import { richscaleVersion } from '../lib/io/version.js';
+import { frontierCommand } from './commands/frontier.js';
 import { phaseDiagramCommand } from './commands/phaseDiagram.js';
 import { regimesCommand } from './commands/regimes.js';
 import { schemaCommand } from './commands/schema.js';
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   program.addCommand(configure(simulateCommand()));
   program.addCommand(configure(regimesCommand()));
   program.addCommand(configure(phaseDiagramCommand()));
+  program.addCommand(configure(frontierCommand()));
   program.addCommand(configure(schemaCommand()));
   return program;
 }
