@@ -9,6 +9,7 @@ import { ConfigError } from '../lib/config/errors.js';
 import { richscaleVersion } from '../lib/io/version.js';
 import { frontierCommand } from './commands/frontier.js';
 import { phaseDiagramCommand } from './commands/phaseDiagram.js';
+import { fitCommand } from './commands/fit.js';
 import { regimesCommand } from './commands/regimes.js';
 import { schemaCommand } from './commands/schema.js';
 import { InterruptedError, simulateCommand } from './commands/simulate.js';
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   );
   program.addCommand(configure(simulateCommand()));
   program.addCommand(configure(regimesCommand()));
+  program.addCommand(configure(fitCommand()));
   program.addCommand(configure(phaseDiagramCommand()));
   program.addCommand(configure(frontierCommand()));
   program.addCommand(configure(schemaCommand()));
