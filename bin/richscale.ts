@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 /**
- * richscale command line. Every error is reported as one line `richscale: <message>` on stderr (one line per
- * problem for config errors) with exit code 1, or 2 for usage errors caught by commander; a stack trace is
- * printed only with RICHSCALE_DEBUG=1.
+ * richscale command line. Every error is reported as ONE line `richscale: <message>` on stderr (several config
+ * problems are joined with '; ') with exit code 1, or 2 for usage errors caught by commander, 130 / 143 when
+ * SIGINT / SIGTERM stopped a run; a stack trace is printed only with RICHSCALE_DEBUG=1.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../lib/config/errors.js';
+import { ConfigError, joinProblems } from '../lib/config/errors.js';
 import { richscaleVersion } from '../lib/io/version.js';
 import { frontierCommand } from './commands/frontier.js';
 import { phaseDiagramCommand } from './commands/phaseDiagram.js';
 import { fitCommand } from './commands/fit.js';
 import { regimesCommand } from './commands/regimes.js';
+import { compareCommand, theoryCommand } from './commands/theory.js';
+import { validateCommand } from './commands/validate.js';
 import { schemaCommand } from './commands/schema.js';
 import { InterruptedError, simulateCommand } from './commands/simulate.js';
 
@@ -24,15 +26,15 @@ function oneLine(s: string): string {
 /** Report an error on stderr; returns the exit code. */
 function report(err: unknown): number {
   if (err instanceof InterruptedError) {
-    process.stderr.write(`${err.message}\n`);
-    return 130;
+    process.stderr.write(`richscale: ${err.message}\n`);
+    return err.exitCode;
   }
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  const lines =
+  const line =
     err instanceof ConfigError
-      ? err.problems.map(oneLine)
-      : [oneLine(err instanceof Error ? err.message || err.name : String(err))];
-  for (const line of lines) process.stderr.write(`richscale: ${line}\n`);
+      ? joinProblems(err.problems)
+      : oneLine(err instanceof Error ? err.message || err.name : String(err));
+  process.stderr.write(`richscale: ${line}\n`);
   return 1;
 }
 
@@ -57,6 +59,9 @@ export function buildProgram(): Command {
       .version(richscaleVersion(), '-V, --version', 'print the richscale version'),
   );
   program.addCommand(configure(simulateCommand()));
+  program.addCommand(configure(theoryCommand()));
+  program.addCommand(configure(compareCommand()));
+  program.addCommand(configure(validateCommand()));
   program.addCommand(configure(regimesCommand()));
   program.addCommand(configure(fitCommand()));
   program.addCommand(configure(phaseDiagramCommand()));

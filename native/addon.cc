@@ -8,6 +8,10 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   richscale::InitSimulate(env, exports);
   richscale::InitBlas(env, exports);
+  richscale::InitDmft(env, exports);
+  richscale::InitStochasticDmft(env, exports);
+  richscale::InitOde(env, exports);
+  richscale::InitVolterra(env, exports);
   return exports;
 }
 

@@ -7,5 +7,11 @@ namespace richscale {
 
 void InitSimulate(Napi::Env env, Napi::Object exports);  // simulateSeed
 void InitBlas(Napi::Env env, Napi::Object exports);      // setNumThreads, getNumThreads, blasInfo
+void InitDmft(Napi::Env env, Napi::Object exports);  // dmftSolve (finite-N DMFT)
+
+void InitStochasticDmft(Napi::Env env, Napi::Object exports);  // stochasticDmftRealisations
+
+void InitOde(Napi::Env env, Napi::Object exports);  // odeRich (N = B = ∞ ODE / unit-step map, SPEC 3.3)
+void InitVolterra(Napi::Env env, Napi::Object exports);  // volterraLazy (lazy finite-B, SPEC 3.4)
 
 }  // namespace richscale

@@ -12,6 +12,7 @@ import { defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
 import { CONFIG_KEYS, KEYS, resolveSimulateConfig, type ResolvedSimulateConfig } from '../../lib/config/schema.js';
 import { frontierJson, frontierSummary, writeFrontierOutputs } from '../../lib/frontier/outputs.js';
 import { runFrontier } from '../../lib/frontier/run.js';
+import { checkMemory } from '../../lib/config/memory.js';
 import { InterruptedError } from './simulate.js';
 
 /**
@@ -59,8 +60,10 @@ async function frontier(opts: FrontierOptions): Promise<void> {
     throw new Error(`frontier: --bootstrap = '${opts.bootstrap}' must be an integer in [0, 100000]`);
   }
   const outDir = opts.out ?? defaultOutDir('frontier');
+  checkMemory({ ...config, N: [Math.max(...config.N)] }, { threads });
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
+  let stopSignal: 'SIGINT' | 'SIGTERM' = 'SIGINT';
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => { stopSignal = sig; controller.abort(); };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const bar = process.stderr.isTTY === true && !opts.json && !opts.quiet
@@ -75,8 +78,8 @@ async function frontier(opts: FrontierOptions): Promise<void> {
     });
   } catch (err) {
     if (controller.signal.aborted) {
-      process.stderr.write(`frontier: interrupted; finished points are kept: rerun with --out ${outDir} to resume\n`);
-      throw new InterruptedError();
+      process.stderr.write(`richscale: frontier: finished points are kept in ${outDir}: rerun with --out ${outDir} to resume\n`);
+      throw new InterruptedError(stopSignal);
     }
     throw err;
   } finally {

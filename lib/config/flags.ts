@@ -8,10 +8,13 @@ import { CONFIG_KEYS, KEYS, type SimulateConfigInput } from './schema.js';
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const INF = /^([+-]?)(?:inf|infinity|∞)$/i;
 
-/** '2' → 2, '1e6' → 1000000, 'inf' → Infinity, 'NaN' → NaN; anything else stays a string. */
+/**
+ * '2' → 2, '1e6' → 1000000, 'inf' → Infinity, 'NaN' → NaN; anything else stays a string. A literal that
+ * overflows a double ('1e400') stays a string too, so that the schema can quote it ("eta = 1e400 overflows").
+ */
 export function parseNumberToken(s: string): number | string {
   const t = s.trim();
-  if (NUMBER.test(t)) return Number(t);
+  if (NUMBER.test(t)) return Number.isFinite(Number(t)) ? Number(t) : t;
   const inf = INF.exec(t);
   if (inf) return inf[1] === '-' ? -Infinity : Infinity;
   if (/^[+-]?nan$/i.test(t)) return NaN;

@@ -1,6 +1,7 @@
 /**
  * Reading `--config FILE`: JSON (.json) or YAML (.yaml, .yml); any other extension is tried as JSON, then
- * YAML. Every failure is one line starting with "config:".
+ * YAML. A richscale run.json (an object with "richscale" and "config" keys) stands for its "config". Every
+ * failure is one line starting with "config:".
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -10,9 +11,17 @@ import { ConfigError } from './errors.js';
 const firstLine = (s: string): string => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? s.trim();
 
 function describe(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing (empty file)';
+  if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return 'a list';
   return `a ${typeof v} (${JSON.stringify(v)})`;
+}
+
+/** No content besides blanks and (YAML) comments. */
+const isBlank = (text: string): boolean => text.split('\n').every((l) => /^\s*(#.*)?$/.test(l));
+
+/** A richscale run.json: its "config" is the resolved config of that run. */
+function isRunJson(v: object): v is { richscale: unknown; config: unknown } {
+  return Object.hasOwn(v, 'richscale') && Object.hasOwn(v, 'config');
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -45,6 +54,9 @@ function parseYaml(text: string): { ok: true; value: unknown } | { ok: false; er
 /** Parse config text; `name` is used in messages and decides the format by extension. */
 export function parseConfigText(text: string, name: string): Record<string, unknown> {
   const ext = extname(name).toLowerCase();
+  if (text.trim() === '' || (ext !== '.json' && isBlank(text))) {
+    throw new ConfigError(`config: '${name}' is empty: expected a mapping of config keys to values`);
+  }
   let value: unknown;
   if (ext === '.json') {
     const r = parseJson(text);
@@ -63,8 +75,21 @@ export function parseConfigText(text: string, name: string): Record<string, unkn
       value = y.value;
     }
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (value === null || value === undefined) {
+    throw new ConfigError(`config: '${name}' holds null: expected a mapping of config keys to values`);
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(`config: '${name}' must hold a mapping of config keys to values, got ${describe(value)}`);
+  }
+  // A run.json written by `richscale simulate` is accepted as it is: its "config" holds the resolved config.
+  if (isRunJson(value)) {
+    const config = value.config;
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+      throw new ConfigError(
+        `config: '${name}' looks like a richscale run.json, but its "config" is ${describe(config)}, not a mapping`,
+      );
+    }
+    return config as Record<string, unknown>;
   }
   return value as Record<string, unknown>;
 }

@@ -84,3 +84,15 @@ export function presetsHelp(indent = '  '): string {
     .map((p) => `${indent}${p.name.padEnd(width)}  ${p.describe}${p.name === DEFAULT_PRESET ? ' (default)' : ''}`)
     .join('\n');
 }
+
+/** A preset's main values on one line, from the table: "hard preset: α = 2, β = 0.5, M = 2048, …". */
+export function presetValuesLine(name: PresetName = DEFAULT_PRESET): string {
+  const c = PRESETS[name].config;
+  const v = (x: number): string => (x === Infinity ? 'inf' : String(x));
+  return (
+    `${name} preset: α = ${v(c.alpha)}, β = ${v(c.beta)}, M = ${v(c.M)}, N = ${c.N.map(v).join(',')}, ` +
+    `γ = ${c.gamma.map(v).join(',')}, η = ${v(c.eta)}, B = ${v(c.batch)}` +
+    (Number.isFinite(c.data) ? `, P = ${v(c.data)}` : '') +
+    `, steps = ${v(c.steps)}, seeds = ${v(c.seeds)}`
+  );
+}

@@ -3,19 +3,19 @@
  * the published JSON Schema (schema/simulate.schema.json).
  *
  * Every key is described once in KEYS (flag, help text, allowed range); the zod schema is built from it, the
- * CLI builds its options from it, and formatConfigError() phrases every problem as one line naming the key,
- * the value and the allowed range.
+ * CLI builds its options from it, and formatConfigError() phrases every problem naming the key, the value and
+ * the allowed range, all problems on one line.
  *
  * Layering: preset < config file < flags (resolveSimulateConfig). Each layer is validated on its own (so a
  * problem is reported with its source), then the merged config gets the cross-field checks.
  */
 import { z } from 'zod';
 import type { ResolvedSimulateConfig } from '../simulate/sweep.js';
-import { ConfigError, showValue } from './errors.js';
+import { ConfigError, joinProblems, showValue } from './errors.js';
 import { getPreset } from './presets.js';
 
 export type { ResolvedSimulateConfig } from '../simulate/sweep.js';
-export { ConfigError, showValue } from './errors.js';
+export { ConfigError, joinProblems, showValue } from './errors.js';
 
 /** Refuse configs whose arrays would exceed this many float64 elements (1.6 GB). */
 export const MAX_ELEMENTS = 2e8;
@@ -169,8 +169,15 @@ function suggestKey(bad: string): string | undefined {
   return CONFIG_KEYS.find((k) => norm(k) === norm(bad));
 }
 
+/** A number literal (as given on the command line) whose value overflows a double, e.g. '1e400'. */
+export function isOverflowingNumberText(v: unknown): v is string {
+  return typeof v === 'string' && NUMBER_TEXT.test(v.trim()) && !Number.isFinite(Number(v.trim()));
+}
+const NUMBER_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+
 /** Why a value failed, from the value itself and the issue (so messages do not depend on zod's wording). */
 function problemOf(issue: z.core.$ZodIssue, value: unknown): string {
+  if (isOverflowingNumberText(value)) return 'overflows (not a finite number)';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return 'is not a finite number';
     if (issue.code === 'invalid_type' && issue.expected === 'int') return 'is not an integer';
@@ -181,6 +188,7 @@ function problemOf(issue: z.core.$ZodIssue, value: unknown): string {
     }
     return 'is out of range';
   }
+  if (issue.code === 'invalid_type' && issue.expected === 'boolean') return 'is not a boolean';
   if (issue.code === 'invalid_value') return 'is not allowed';
   if (issue.code === 'too_small' && Array.isArray(value)) return 'is an empty list';
   if (typeof value === 'string' && issue.code !== 'invalid_union') return 'is not a number';
@@ -242,16 +250,18 @@ export function formatZodIssues(error: z.ZodError, input: unknown, source?: stri
     const where = rest.length > 0 && typeof rest[0] === 'number' ? ` (list item ${rest[0] + 1})` : '';
     const info = KEYS[key as ConfigKey];
     const rule = info ? info.rule : issue.message;
-    lines.push(`${prefix} ${String(key)} = ${showValue(value)}${where} ${problemOf(issue, value)}: must be ${rule}`);
+    // '1e400' from a flag is shown as given, not quoted like a string.
+    const shown = isOverflowingNumberText(value) ? value.trim() : showValue(value);
+    lines.push(`${prefix} ${String(key)} = ${shown}${where} ${problemOf(issue, value)}: must be ${rule}`);
   }
   // Several checks can fail for one value (e.g. seed = 2^53: too big and not a safe integer).
   return [...new Set(lines)];
 }
 
-/** Format any error from this module (or a zod error) as one line per problem. */
+/** Format any error from this module (or a zod error) as one line (several problems joined with '; '). */
 export function formatConfigError(err: unknown): string {
-  if (err instanceof ConfigError) return err.problems.join('\n');
-  if (err instanceof z.ZodError) return formatZodIssues(err, undefined).join('\n');
+  if (err instanceof ConfigError) return err.message;
+  if (err instanceof z.ZodError) return joinProblems(formatZodIssues(err, undefined));
   if (err instanceof Error) return err.message;
   return String(err);
 }
@@ -280,6 +290,26 @@ function fmtBytes(elements: number): string {
   return b >= 1e9 ? `${(b / 1e9).toPrecision(3)} GB` : `${(b / 1e6).toPrecision(3)} MB`;
 }
 
+/**
+ * The task vectors must be finite doubles (SPEC 8.1): λ_k = k^-α ≤ 1 always is, but w*_k = sqrt(k^{α-αβ-1}) grows
+ * with k when β < 1 - 1/α and overflows for a large α(1-β) and M. The largest w*_k² (k = max(1, M) when the
+ * exponent is positive, else k = 1) is computed in log space.
+ */
+export function taskProblems(c: Pick<ResolvedSimulateConfig, 'alpha' | 'beta' | 'M'>): string[] {
+  const exponent = -c.alpha * c.beta - 1 + c.alpha; // of w*_k² = k^exponent, as lib/task.ts computes it
+  const kMax = Math.max(1, c.M);
+  const log10Max = exponent > 0 ? exponent * Math.log10(kMax) : 0;
+  const finite =
+    Number.isFinite(exponent) && log10Max < Math.log10(Number.MAX_VALUE) && Number.isFinite(Math.pow(kMax, exponent));
+  if (finite) return [];
+  const size = Number.isFinite(log10Max) ? `about 10^${Math.floor(log10Max / 2)} at k = M` : 'beyond any number';
+  return [
+    `config: alpha = ${showValue(c.alpha)}, beta = ${showValue(c.beta)} and M = ${c.M} give target weights ` +
+      `w*_k = k^((α-αβ-1)/2) of ${size}, which do not fit in a double (w*_k² > 1.8e308): use a smaller alpha, ` +
+      `a larger beta (β ≥ 1 - 1/α keeps every w*_k ≤ 1) or a smaller M`,
+  ];
+}
+
 /** Checks that involve several keys of a complete config; one line per problem. */
 export function crossFieldProblems(c: ResolvedSimulateConfig): string[] {
   const problems: string[] = [];
@@ -292,12 +322,21 @@ export function crossFieldProblems(c: ResolvedSimulateConfig): string[] {
       );
     }
   }
+  problems.push(...taskProblems(c));
   const limit = fmtCount(MAX_ELEMENTS);
   const Nmax = Math.max(...c.N);
   if (Nmax * c.M > MAX_ELEMENTS) {
     problems.push(
       `config: N = ${Nmax} with M = ${c.M} is too large: A(0) would have N·M = ${fmtCount(Nmax * c.M)} elements ` +
         `(${fmtBytes(Nmax * c.M)} per seed), the limit is ${limit}`,
+    );
+  }
+  const gammaMax = Math.max(...c.gamma);
+  if (c.model === 'projected' && gammaMax > 0 && Nmax * Nmax > MAX_ELEMENTS) {
+    problems.push(
+      `config: N = ${Nmax} with gamma = ${gammaMax} is too large for model = 'projected': G would have N·N = ` +
+        `${fmtCount(Nmax * Nmax)} elements (${fmtBytes(Nmax * Nmax)} per seed), the limit is ${limit}; ` +
+        `use a smaller N (or gamma = 0, which needs no G)`,
     );
   }
   if (c.sampler === 'explicit' && Number.isFinite(c.batch) && c.batch * c.M > MAX_ELEMENTS) {

@@ -163,7 +163,9 @@ export function extractCurves(table: Table, spec: CurveSpec): Curve[] {
   if (table.rows === 0) throw new CurveInputError(`${table.source} has no data rows`);
   const t = requireColumn(table, spec.tCol, 'time (--t-col)');
   const L = requireColumn(table, spec.lossCol, 'loss (--loss-col)');
-  const se = spec.stderrCol ? requireColumn(table, spec.stderrCol, 'standard-error (--stderr-col)') : null;
+  let se = spec.stderrCol ? requireColumn(table, spec.stderrCol, 'standard-error (--stderr-col)') : null;
+  // A single-seed curve.csv leaves its std/stderr fields empty (undefined spread): no standard errors then.
+  if (se && table.raw.get(spec.stderrCol!)!.every((v) => v.trim() === '')) se = null;
   for (const g of spec.groupCols) requireColumn(table, g, 'group (--group-col)');
   const seedNames = spec.seedCols ? table.columns.filter((c) => spec.seedCols!.test(c)) : [];
   const seedCols = seedNames.map((c) => table.num.get(c)!);
@@ -194,6 +196,7 @@ export function extractCurves(table: Table, spec: CurveSpec): Curve[] {
       if (lv <= 0) throw new CurveInputError(`${table.source}: row ${r + 1}: ${spec.lossCol} = ${lv} is not positive (losses are fitted on a log scale)`);
       if (se) {
         const sv = se[r]!;
+        // (se is null when the whole column is empty)
         if (!Number.isFinite(sv) || sv < 0) throw new CurveInputError(`${table.source}: row ${r + 1}: ${spec.stderrCol} = '${table.raw.get(spec.stderrCol!)![r]}' is not a non-negative number`);
       }
       kept.push(r);

@@ -7,7 +7,8 @@
  * a rerun with the same --out and config skips those points. A folder holding another config is refused.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { makeDirs } from '../io/mkdirs.js';
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { atomicWrite } from '../io/atomicWrite.js';
@@ -64,7 +65,7 @@ export async function runFrontier(config: ResolvedSimulateConfig, outDir: string
   const t0 = performance.now();
   const hash = frontierConfigHash(config);
   const pointsDir = join(outDir, 'points');
-  await mkdir(pointsDir, { recursive: true });
+  await makeDirs(pointsDir);
   const manifestPath = join(outDir, 'frontier.config.json');
   const manifest = (await readJson(manifestPath)) as { configHash?: string } | undefined;
   if (manifest?.configHash !== undefined && manifest.configHash !== hash) {

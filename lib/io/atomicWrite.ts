@@ -1,5 +1,6 @@
 /** Atomic file writes: write a temp file in the target's directory, then rename it over the target. */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -7,6 +8,15 @@ import { basename, dirname, join } from 'node:path';
 export type WriteData = string | Uint8Array | Iterable<string>;
 
 const FLUSH_BYTES = 1 << 20;
+
+/** Temp files being written right now (removed by removePendingTempFilesSync on a forced exit). */
+const pending = new Set<string>();
+
+/** Remove the temp files of writes still in progress; for a process that must exit at once (a second Ctrl-C). */
+export function removePendingTempFilesSync(): void {
+  for (const tmp of pending) rmSync(tmp, { force: true });
+  pending.clear();
+}
 
 /**
  * Write `data` to `path` so that readers see either the old file or the complete new one: the data goes to
@@ -16,6 +26,7 @@ const FLUSH_BYTES = 1 << 20;
 export async function atomicWrite(path: string, data: WriteData): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let renamed = false;
+  pending.add(tmp);
   try {
     const fh = await open(tmp, 'wx', 0o644);
     try {
@@ -43,5 +54,6 @@ export async function atomicWrite(path: string, data: WriteData): Promise<void> 
     renamed = true;
   } finally {
     if (!renamed) await rm(tmp, { force: true });
+    pending.delete(tmp);
   }
 }

@@ -4,7 +4,8 @@
  *   gamma,N,step,loss_mean,loss_std,loss_stderr[,train_mean,train_std,train_stderr][,seed_0..][,train_seed_0..]
  *
  * Train columns appear with finite data (P < ∞), per-seed columns with perSeed. Numbers are written with
- * full precision (shortest round-trip form); non-finite values as nan, inf, -inf.
+ * full precision (shortest round-trip form); non-finite values as nan, inf, -inf. With a single seed the std
+ * and stderr fields are empty (undefined, not 0).
  */
 import type { SweepResult } from '../simulate/sweep.js';
 import { atomicWrite } from './atomicWrite.js';
@@ -40,15 +41,18 @@ export function* curveCsvLines(result: SweepResult): Generator<string> {
   const perSeed = result.config.perSeed;
   const S = result.config.seeds;
   yield curveCsvHeader(result).join(',') + '\n';
+  // A single seed has no spread: its std and stderr fields are empty.
+  const spread = S >= 2;
+  const spreadOf = (x: number | undefined): string => (spread ? formatNumber(x) : '');
   for (const run of result.runs) {
     const g = formatNumber(run.gamma);
     const n = formatNumber(run.N);
     for (let i = 0; i < run.steps.length; i++) {
       const row = [g, n, formatNumber(run.steps[i]),
-        formatNumber(run.loss.mean[i]), formatNumber(run.loss.std[i]), formatNumber(run.loss.stderr[i])];
+        formatNumber(run.loss.mean[i]), spreadOf(run.loss.std[i]), spreadOf(run.loss.stderr[i])];
       if (train) {
         const t = run.trainLoss;
-        row.push(formatNumber(t?.mean[i]), formatNumber(t?.std[i]), formatNumber(t?.stderr[i]));
+        row.push(formatNumber(t?.mean[i]), spreadOf(t?.std[i]), spreadOf(t?.stderr[i]));
       }
       if (perSeed) {
         for (let s = 0; s < S; s++) row.push(formatNumber(run.perSeedLoss[s]?.[i]));

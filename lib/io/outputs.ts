@@ -2,11 +2,13 @@
  * The files of a `simulate` run (curve.csv, loss.svg, loss.png, run.json) and its summaries (a short human
  * table and the --json object).
  */
-import { mkdir, rmdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { lossPlotSpec, writePlot, type LossCurve, type PlotSpec } from '../plot/index.js';
-import type { SweepResult } from '../simulate/sweep.js';
+import { PALETTE, lossPlotSpec, writePlot, type LossCurve, type PlotSpec } from '../plot/index.js';
+import { CancelledError, type SweepResult } from '../simulate/sweep.js';
 import { writeCurveCsv } from './curveCsv.js';
+import { makeDirs } from './mkdirs.js';
 import { jsonNumber, jsonSafe, writeRunJson, type RunMeta } from './runJson.js';
 
 export const OUTPUT_FILES = { curve: 'curve.csv', run: 'run.json', png: 'loss.png', svg: 'loss.svg' } as const;
@@ -24,21 +26,31 @@ export function formatSeconds(s: number): string {
 const sci = (x: number, digits: number): string =>
   Number.isFinite(x) ? x.toExponential(digits - 1) : jsonNumber(x).toString();
 
-/** Plot of every run's mean loss ± stderr, with the lazy t^-β guide. */
+/** With a single seed the spread over seeds is undefined: no std/stderr values and no band. */
+export const hasSpread = (result: SweepResult): boolean => result.config.seeds >= 2;
+
+/**
+ * Plot of every run's mean loss ± stderr (no band for a single seed), with the lazy t^-β guide. With finite
+ * data each run's train loss is drawn dashed in the colour of its population loss.
+ */
 export function sweepPlotSpec(result: SweepResult, title?: string): PlotSpec {
   const c = result.config;
-  const curves: LossCurve[] = result.runs.map((r) => ({
+  const band = hasSpread(result);
+  const none = new Float64Array(0);
+  const color = (i: number): string => PALETTE[i % PALETTE.length]!;
+  const curves: LossCurve[] = result.runs.map((r, i) => ({
     label: `γ = ${r.gamma}, N = ${r.N}`,
     steps: r.steps,
     mean: r.loss.mean,
-    stderr: r.loss.stderr,
+    stderr: band ? r.loss.stderr : none,
+    color: color(i),
   }));
-  for (const r of result.runs) {
+  result.runs.forEach((r, i) => {
     if (r.trainLoss) {
       curves.push({ label: `train, γ = ${r.gamma}, N = ${r.N}`, steps: r.steps, mean: r.trainLoss.mean,
-        stderr: r.trainLoss.stderr, dashed: true });
+        stderr: band ? r.trainLoss.stderr : none, dashed: true, color: color(i) });
     }
-  }
+  });
   const notes = [
     `α = ${c.alpha}, β = ${c.beta}, M = ${c.M}, η = ${c.eta}, B = ${sym(c.batch)}` +
       (Number.isFinite(c.data) ? `, P = ${c.data}` : '') + `, seeds = ${c.seeds}`,
@@ -67,11 +79,32 @@ export class OutputError extends Error {
 
 const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
-/** Create the output directory up front, so an unwritable location fails before a long run. */
-export async function prepareOutDir(dir: string): Promise<{ created: boolean }> {
+/** `dir` already holds a richscale run (its run.json). */
+export function holdsRun(dir: string): boolean {
+  return existsSync(join(dir, OUTPUT_FILES.run));
+}
+
+export interface PreparedOutDir {
+  /** Whether `dir` was created now. */
+  created: boolean;
+  /** The directories created now, outermost first (for removeCreatedDirs). */
+  createdDirs: string[];
+}
+
+/**
+ * Create the output directory up front, so an unwritable location fails before a long run. A directory that
+ * already holds a run (run.json) is refused unless `force`.
+ */
+export async function prepareOutDir(dir: string, opts: { force?: boolean } = {}): Promise<PreparedOutDir> {
+  if (!opts.force && holdsRun(dir)) {
+    throw new OutputError(
+      `output directory '${dir}' already holds a richscale run (${OUTPUT_FILES.run}): choose another --out, ` +
+        'or add --force to overwrite it',
+    );
+  }
   try {
-    const first = await mkdir(dir, { recursive: true });
-    return { created: first !== undefined };
+    const createdDirs = await makeDirs(dir);
+    return { created: createdDirs.length > 0, createdDirs };
   } catch (err) {
     throw new OutputError(`cannot create output directory '${dir}': ${reason(err)}`, err);
   }
@@ -82,25 +115,60 @@ export async function removeIfEmpty(dir: string): Promise<void> {
   await rmdir(dir).catch(() => undefined);
 }
 
-/** Create `dir` and write curve.csv, loss.svg, loss.png and (last) run.json. */
+/** Remove the directories prepareOutDir created, innermost first, as far as they are empty. */
+export async function removeCreatedDirs(createdDirs: readonly string[]): Promise<void> {
+  for (const d of [...createdDirs].reverse()) await removeIfEmpty(d);
+}
+
+export interface WriteOptions {
+  /** Checked between files: when aborted, the files written so far are removed and CancelledError is thrown. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Create `dir` and write curve.csv, loss.svg, loss.png and (last) run.json, each atomically. run.json marks a
+ * complete run: an old one is removed first (the directory is being overwritten), and an interrupted write
+ * removes the files it wrote.
+ */
 export async function writeSweepOutputs(
   result: SweepResult,
   dir: string,
   meta: Omit<RunMeta, 'files' | 'endedAt'> & { endedAt?: Date },
   plotTitle?: string,
+  opts: WriteOptions = {},
 ): Promise<WrittenOutputs> {
-  await prepareOutDir(dir);
-  const step = async <T>(file: string, f: () => Promise<T>): Promise<T> => {
+  try {
+    await makeDirs(dir);
+  } catch (err) {
+    throw new OutputError(`cannot create output directory '${dir}': ${reason(err)}`, err);
+  }
+  const written: string[] = [];
+  const checkAbort = async (): Promise<void> => {
+    if (!opts.signal?.aborted) return;
+    for (const f of written) await rm(f, { force: true });
+    throw new CancelledError();
+  };
+  const step = async (file: string, f: () => Promise<void>): Promise<void> => {
+    await checkAbort();
     try {
-      return await f();
+      await f();
     } catch (err) {
       throw new OutputError(`cannot write '${join(dir, file)}': ${reason(err)}`, err);
     }
   };
-  await step(OUTPUT_FILES.curve, () => writeCurveCsv(join(dir, OUTPUT_FILES.curve), result));
-  const spec = sweepPlotSpec(result, plotTitle);
-  const { svgPath, pngPath } = await step('loss.svg/loss.png', () => writePlot(spec, dir, 'loss'));
   const runPath = join(dir, OUTPUT_FILES.run);
+  const curvePath = join(dir, OUTPUT_FILES.curve);
+  await step(OUTPUT_FILES.run, () => rm(runPath, { force: true }));
+  await step(OUTPUT_FILES.curve, async () => {
+    await writeCurveCsv(curvePath, result);
+    written.push(curvePath);
+  });
+  let svgPath = join(dir, OUTPUT_FILES.svg);
+  let pngPath = join(dir, OUTPUT_FILES.png);
+  await step('loss.svg/loss.png', async () => {
+    ({ svgPath, pngPath } = await writePlot(sweepPlotSpec(result, plotTitle), dir, 'loss'));
+    written.push(svgPath, pngPath);
+  });
   await step(OUTPUT_FILES.run, () =>
     writeRunJson(runPath, result, {
       ...meta,
@@ -108,7 +176,7 @@ export async function writeSweepOutputs(
       files: [OUTPUT_FILES.curve, OUTPUT_FILES.run, OUTPUT_FILES.png, OUTPUT_FILES.svg],
     }),
   );
-  return { dir, files: { curve: join(dir, OUTPUT_FILES.curve), run: runPath, png: pngPath, svg: svgPath } };
+  return { dir, files: { curve: curvePath, run: runPath, png: pngPath, svg: svgPath } };
 }
 
 function pad(rows: string[][]): string[] {
@@ -120,15 +188,17 @@ function pad(rows: string[][]): string[] {
 export function formatSummary(result: SweepResult, out: WrittenOutputs): string {
   const c = result.config;
   const train = result.runs.some((r) => r.trainLoss !== null);
+  const spread = hasSpread(result);
   const header = ['γ', 'N', `final loss (t = ${c.steps})`];
   if (train) header.push('final train loss');
   header.push('time');
   const rows = [header];
   for (const r of result.runs) {
     const i = r.steps.length - 1;
-    const row = [String(r.gamma), String(r.N),
-      `${sci(r.loss.mean[i] ?? NaN, 4)} ± ${sci(r.loss.stderr[i] ?? NaN, 2)}`];
-    if (train) row.push(r.trainLoss ? `${sci(r.trainLoss.mean[i] ?? NaN, 4)} ± ${sci(r.trainLoss.stderr[i] ?? NaN, 2)}` : '');
+    const show = (s: { mean: Float64Array; stderr: Float64Array }): string =>
+      sci(s.mean[i] ?? NaN, 4) + (spread ? ` ± ${sci(s.stderr[i] ?? NaN, 2)}` : '');
+    const row = [String(r.gamma), String(r.N), show(r.loss)];
+    if (train) row.push(r.trainLoss ? show(r.trainLoss) : '');
     row.push(formatSeconds(r.seconds));
     rows.push(row);
   }
@@ -143,10 +213,12 @@ export function formatSummary(result: SweepResult, out: WrittenOutputs): string 
 
 /** The --json summary: output paths, final losses and timings. */
 export function jsonSummary(result: SweepResult, out: WrittenOutputs): Record<string, unknown> {
+  const spread = hasSpread(result);
   const finalOf = (s: { mean: Float64Array; std: Float64Array; stderr: Float64Array } | null) => {
     if (!s || s.mean.length === 0) return null;
     const i = s.mean.length - 1;
-    return { mean: s.mean[i], std: s.std[i], stderr: s.stderr[i] };
+    // A single seed has no spread: null, not 0.
+    return spread ? { mean: s.mean[i], std: s.std[i], stderr: s.stderr[i] } : { mean: s.mean[i], std: null, stderr: null };
   };
   return jsonSafe({
     outDir: resolve(out.dir),

@@ -49,10 +49,17 @@ export function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_\-+=.,:/@%^]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function last(stats: SeedStats | null): { mean: number | string; std: number | string; stderr: number | string } | null {
+type Final = { mean: number | string; std: number | string | null; stderr: number | string | null };
+
+/** Final mean, std and stderr; std and stderr are null without a spread (a single seed). */
+function last(stats: SeedStats | null, spread: boolean): Final | null {
   if (stats === null || stats.mean.length === 0) return null;
   const i = stats.mean.length - 1;
-  return { mean: jsonNumber(stats.mean[i]!), std: jsonNumber(stats.std[i]!), stderr: jsonNumber(stats.stderr[i]!) };
+  return {
+    mean: jsonNumber(stats.mean[i]!),
+    std: spread ? jsonNumber(stats.std[i]!) : null,
+    stderr: spread ? jsonNumber(stats.stderr[i]!) : null,
+  };
 }
 
 export function buildRunJson(result: SweepResult, meta: RunMeta): Record<string, unknown> {
@@ -89,8 +96,8 @@ export function buildRunJson(result: SweepResult, meta: RunMeta): Record<string,
       flops: r.flops,
       seconds: r.seconds,
       finalStep: r.steps.length > 0 ? r.steps[r.steps.length - 1] : null,
-      finalLoss: last(r.loss),
-      finalTrainLoss: last(r.trainLoss),
+      finalLoss: last(r.loss, c.seeds >= 2),
+      finalTrainLoss: last(r.trainLoss, c.seeds >= 2),
     })),
     files: [...meta.files],
   };

@@ -1,7 +1,7 @@
 /** Headless log-log line plots: SVG via lib/plot/svg.ts, PNG via resvg. */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { atomicWrite } from '../io/atomicWrite.js';
+import { makeDirs } from '../io/mkdirs.js';
 import { renderPng } from './png.js';
 import { renderSvg } from './svg.js';
 import type { PlotSpec } from './types.js';
@@ -23,20 +23,14 @@ export {
 } from './svg.js';
 export type { Axis, AxisTicks, Box, LegendLayout, LegendPlacement, PlotLayout, Scale, Tick } from './svg.js';
 export { fontFiles, renderPng } from './png.js';
+export { MAX_PLOT_POINTS, thinIndices, thinSeries } from './thin.js';
 export { REFERENCE_COLOR, lossPlotSpec, referenceLine } from './lossPlot.js';
 export type { LossCurve, LossPlotInput } from './lossPlot.js';
 
-/** Write `data` to `path` atomically: temp file in the same directory, then rename over the target. */
+/** Write `data` to `dir/name` atomically (temp file in the same directory, then rename over the target). */
 async function writeAtomic(dir: string, name: string, data: string | Buffer): Promise<string> {
   const target = join(dir, name);
-  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await atomicWrite(target, data);
   return target;
 }
 
@@ -45,7 +39,7 @@ export async function writePlot(spec: PlotSpec, dir: string, baseName: string): 
   if (baseName === '' || /[/\\]/.test(baseName)) throw new Error(`writePlot: bad base name "${baseName}"`);
   const svg = renderSvg(spec);
   const png = renderPng(svg);
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const svgPath = await writeAtomic(dir, `${baseName}.svg`, svg);
   const pngPath = await writeAtomic(dir, `${baseName}.png`, png);
   return { svgPath, pngPath };

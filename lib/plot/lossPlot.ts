@@ -10,6 +10,8 @@ export interface LossCurve {
   /** Standard error of the mean at each step (band = mean ± stderr); may be empty for no band. */
   stderr: Float64Array;
   dashed?: boolean;
+  /** Line and band colour (default: the next palette colour). */
+  color?: string;
 }
 
 export interface LossPlotInput {
@@ -70,6 +72,7 @@ export function lossPlotSpec(input: LossPlotInput): PlotSpec {
     const x = pick(c.steps);
     const y = pick(c.mean);
     const s: Series = { label: c.label, x, y, dashed: c.dashed === true };
+    if (c.color !== undefined) s.color = c.color;
     if (c.stderr.length > 0) {
       const se = pick(c.stderr);
       s.lower = y.map((m, i) => m - Math.abs(se[i] ?? NaN));

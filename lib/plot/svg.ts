@@ -1,10 +1,12 @@
 /**
  * Headless SVG line-plot renderer with log or linear axes (no DOM, no dependencies).
  *
- * Pipeline: `computeLayout(spec)` prepares the drawable data (dropping points a log axis cannot
- * show), picks the axis domains, ticks and plot box, and places the legend; `renderSvg(spec)`
- * turns that layout into an SVG document. Every coordinate written is finite by construction.
+ * Pipeline: `computeLayout(spec)` prepares the drawable data (thinning long series to about 2000 points,
+ * dropping points a log axis cannot show), picks the axis domains, ticks and plot box, and places the
+ * legend; `renderSvg(spec)` turns that layout into an SVG document. Every coordinate written is finite by
+ * construction.
  */
+import { thinSeries } from './thin.js';
 import type { NumericArray, PlotSpec, Series } from './types.js';
 
 export const FONT_FAMILY = 'DejaVu Sans, Arial, Helvetica, sans-serif';
@@ -315,9 +317,15 @@ function prepareSeries(spec: PlotSpec): PreparedSeries[] {
   const okX = (v: number): boolean => Number.isFinite(v) && (!spec.logX || v > 0);
   const okY = (v: number): boolean => Number.isFinite(v) && (!spec.logY || v > 0);
   let auto = 0;
-  return spec.series.map((s: Series, index) => {
+  return spec.series.map((raw: Series, index) => {
+    checkLength('y', raw.y, raw.x.length, raw.label);
+    if (raw.lower !== undefined && raw.upper !== undefined) {
+      checkLength('lower', raw.lower, raw.x.length, raw.label);
+      checkLength('upper', raw.upper, raw.x.length, raw.label);
+    }
+    // At most about MAX_PLOT_POINTS points per series are drawn (lib/plot/thin.ts).
+    const s = thinSeries(raw, spec.logX, spec.logY);
     const n = s.x.length;
-    checkLength('y', s.y, n, s.label);
     const segments: Array<Array<[number, number]>> = [];
     let run: Array<[number, number]> = [];
     for (let i = 0; i < n; i++) {

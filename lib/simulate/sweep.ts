@@ -68,8 +68,10 @@ export class DivergenceError extends Error {
   constructor(readonly step: number, readonly gamma: number, readonly N: number, readonly seedIndex: number, eta: number) {
     super(
       `diverged at step ${step} (γ = ${gamma}, N = ${N}, seed index ${seedIndex}): the loss became non-finite or ` +
-      `exceeded 1e4·L(0); use a smaller learning rate, e.g. --eta ${+(eta / 2).toPrecision(3)} ` +
-      `(now ${eta}; stability needs η·λ_max < 2 and the kernel grows with γ)`,
+      `exceeded 1e4·L(0); use a smaller learning rate, e.g. --eta ${+(eta / 2).toPrecision(3)} (now ${eta})` +
+      (gamma > 0
+        ? `, or a smaller γ than ${gamma}: stability needs η·λ_max < 2, and the kernel grows by 1 + γ|w|²`
+        : ': stability needs η·λ_max < 2'),
     );
     this.name = 'DivergenceError';
   }

@@ -63,7 +63,24 @@ describe('loadConfigFile', () => {
   it('non-object content', async () => {
     expect(await errorOf(loadConfigFile(file('list.json', '[1, 2]')))).toMatch(/must hold a mapping .* got a list$/);
     expect(await errorOf(loadConfigFile(file('num.yaml', '3\n')))).toMatch(/got a number/);
-    expect(await errorOf(loadConfigFile(file('empty.yaml', '')))).toMatch(/empty file/);
+    expect(await errorOf(loadConfigFile(file('empty.yaml', '')))).toMatch(/^config: '.*empty\.yaml' is empty: expected a mapping/);
+    expect(await errorOf(loadConfigFile(file('comments.yaml', '# nothing\n\n')))).toMatch(/is empty/);
+    expect(await errorOf(loadConfigFile(file('empty.json', ' \n')))).toMatch(/is empty/);
+  });
+  it('a file holding null says so', async () => {
+    expect(await errorOf(loadConfigFile(file('null.json', 'null\n')))).toMatch(
+      /^config: '.*null\.json' holds null: expected a mapping of config keys to values$/,
+    );
+    expect(await errorOf(loadConfigFile(file('null.yaml', '~\n')))).toMatch(/holds null/);
+  });
+  it('a richscale run.json stands for its config', async () => {
+    const run = { richscale: '0.1.0', command: 'richscale simulate', config: { M: 64, batch: 'inf', N: [16] }, runs: [] };
+    expect(await loadConfigFile(file('run.json', JSON.stringify(run)))).toEqual({ M: 64, batch: 'inf', N: [16] });
+    expect(await errorOf(loadConfigFile(file('run2.json', JSON.stringify({ ...run, config: 3 }))))).toMatch(
+      /looks like a richscale run\.json, but its "config" is a number/,
+    );
+    // Only with both keys: anything else is an ordinary config (and its unknown keys are errors).
+    expect(await loadConfigFile(file('other.json', '{"config": {"M": 4}}'))).toEqual({ config: { M: 4 } });
   });
   it('parseConfigText strips nothing it should not', () => {
     expect(parseConfigText('# comment\nseed: 3\n', 'x.yaml')).toEqual({ seed: 3 });

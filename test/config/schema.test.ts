@@ -2,24 +2,28 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { flagsToConfigInput } from '../../lib/config/flags.js';
 import { PRESETS, getPreset } from '../../lib/config/presets.js';
+import { makeTask } from '../../lib/task.js';
 import {
   CONFIG_KEYS,
   ConfigError,
   formatConfigError,
+  joinProblems,
+  taskProblems,
   resolveSimulateConfig,
   simulateConfigSchema,
   simulateJsonSchema,
   type SimulateConfigInput,
 } from '../../lib/config/schema.js';
 
-/** Resolve over the default preset and return the error lines (empty when valid). */
+/** Resolve over the default preset and return the problems (empty when valid); their message is one line. */
 function problems(file: unknown, flags?: unknown): string[] {
   try {
     resolveSimulateConfig('hard', file, flags);
     return [];
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
-    return formatConfigError(err).split('\n');
+    expect(formatConfigError(err)).not.toContain('\n');
+    return (err as ConfigError).problems;
   }
 }
 
@@ -101,8 +105,34 @@ describe('simulate config schema: bad inputs give one line naming key, value and
   it('a non-mapping layer', () => {
     expect(problems([1, 2])).toEqual(['config: expected a mapping of config keys to values, got a list']);
   });
-  it('several problems give several lines', () => {
+  it('several problems are joined on ONE line, the repeated prefix dropped', () => {
     expect(problems({ alpha: 0.5, beta: -1 })).toHaveLength(2);
+    try {
+      resolveSimulateConfig('hard', undefined, { alpha: 1, eta: 0 });
+      expect.unreachable();
+    } catch (err) {
+      expect(formatConfigError(err)).toBe(
+        'config: alpha = 1 is out of range: must be > 1 (capacity exponent, SPEC 1); ' +
+          'eta = 0 is out of range: must be a finite number > 0 (learning rate)',
+      );
+      expect((err as Error).message).toBe(formatConfigError(err));
+    }
+    // Different sources keep their own prefix.
+    expect(joinProblems(['config (a.yaml): x', 'config: y', 'config: z'])).toBe('config (a.yaml): x; config: y; z');
+  });
+  it('perSeed that is not a boolean says it must be true or false', () => {
+    expect(expectOneLine({ perSeed: 'yes' }, 'perSeed')).toBe(
+      "config: perSeed = 'yes' is not a boolean: must be true or false (write per-seed curves)",
+    );
+  });
+  it('a flag value that overflows a double is quoted as given', () => {
+    const flags = flagsToConfigInput({ eta: '1e400', alpha: '-1e999' });
+    expect(flags).toEqual({ eta: '1e400', alpha: '-1e999' });
+    expect(problems(undefined, flags)).toEqual([
+      'config: alpha = -1e999 overflows (not a finite number): must be > 1 (capacity exponent, SPEC 1)',
+      'config: eta = 1e400 overflows (not a finite number): must be a finite number > 0 (learning rate)',
+    ]);
+    expect(problems(undefined, flagsToConfigInput({ N: '16,1e400' }))[0]).toMatch(/^config: N = 1e400 \(list item 2\) overflows/);
   });
   it('names the file the problem came from', () => {
     try {
@@ -123,10 +153,30 @@ describe('cross-field checks', () => {
     expect(problems({ model: 'unprojected', M: 16, N: 64 })).toEqual([]);
   });
   it('absurd sizes are refused with the estimate', () => {
-    expectOneLine({ N: 100000, M: 10000 }, 'N = 100000', 'N·M = 1.00e9', 'GB');
+    expectOneLine({ N: 100000, M: 10000, gamma: 0 }, 'N = 100000', 'N·M = 1.00e9', 'GB');
+    // With γ > 0 (projected) G = N×N is too large as well.
+    expect(problems({ N: 100000, M: 10000 })).toHaveLength(2);
     expectOneLine({ batch: 1e5, M: 1e4, sampler: 'explicit' }, 'batch = 100000', 'B·M = 1.00e9', "'exact'");
     expect(problems({ batch: 1e5, M: 1e4, sampler: 'exact' })).toEqual([]);
     expectOneLine({ data: 1e6, M: 1e3 }, 'data = 1000000', 'P·M = 1.00e9');
+  });
+  it('G (N·N, projected with γ > 0) is checked like N·M', () => {
+    expectOneLine({ N: 20000, M: 100, gamma: [0, 0.5] }, 'N = 20000', 'N·N = 4.00e8', 'GB', 'gamma = 0');
+    expect(problems({ N: 20000, M: 100, gamma: 0 })).toEqual([]);
+    expect(problems({ N: 20000, M: 100, gamma: 0.5, model: 'unprojected' })).toEqual([]);
+  });
+  it('task vectors must be finite: w*_k = k^((α-αβ-1)/2) overflowing is refused at config level', () => {
+    const line = expectOneLine({ alpha: 400 }, 'alpha = 400', 'beta = 0.5', 'M = 2048', 'w*_k', 'smaller M');
+    expect(line).not.toMatch(/simulateSeed|wstar\[/);
+    expect(taskProblems({ alpha: 400, beta: 0.5, M: 1 })).toEqual([]); // w*_1 = 1
+    expect(taskProblems({ alpha: 400, beta: 1, M: 1e8 })).toEqual([]); // β ≥ 1 - 1/α: w* ≤ 1
+    expect(taskProblems({ alpha: 1e308, beta: 10, M: 8 })).toHaveLength(1); // exponent not finite
+    // Exactly the configs whose task vectors (lib/task.ts) are not all finite are refused.
+    for (const [alpha, beta, M] of [[100, 0.5, 2048], [150, 0.5, 2048], [140, 0, 100], [145, 0, 200], [2, 0.5, 2048]] as const) {
+      const t = makeTask(alpha, beta, M);
+      const finite = t.wstar.every(Number.isFinite) && t.lambda.every(Number.isFinite);
+      expect(taskProblems({ alpha, beta, M }).length === 0).toBe(finite);
+    }
   });
   it("record 'all' with more than 1e6 steps is refused", () => {
     expectOneLine({ record: 'all', steps: 2e6 }, "record = 'all'", "use record = 'log'");

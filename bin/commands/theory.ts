@@ -1,0 +1,113 @@
+/**
+ * `richscale theory` and `richscale compare`: the theory curve for every (N, γ) of a simulate-style config
+ * (solver chosen automatically or by --solver; docs/theory.md), and, for compare, the matching simulation
+ * ensemble with a per-step deviation table.
+ */
+import { makeDirs } from '../../lib/io/mkdirs.js';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { checkMemory } from '../../lib/config/memory.js';
+import { defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
+import { writeCurveCsv } from '../../lib/io/curveCsv.js';
+import { runSweep, recordStepsFor, type ResolvedSimulateConfig, type SweepResult } from '../../lib/simulate/sweep.js';
+import { chooseSolver, solveFor, SOLVERS, type SolverChoice } from '../../lib/theory/dispatch.js';
+import { deviations, formatDeviations, writeTheoryOutputs, type TheoryRun } from '../../lib/theory/outputs.js';
+import { addConfigOptions, resolveConfigFlags, type ConfigFlagValues } from './configOptions.js';
+import { InterruptedError } from './simulate.js';
+
+interface TheoryFlags extends ConfigFlagValues { solver: SolverChoice; out?: string; json?: boolean; quiet?: boolean }
+
+const SOLVER_HELP = `
+Solvers (docs/theory.md): dmft (finite N; B = inf any γ, finite B only at γ = 0; T ≤ 1000), ode-map / ode-flow
+(N = B = inf, unit steps / gradient flow), volterra (N = inf, γ = 0, any B; exact lazy recursion), stochastic
+(N = inf, finite B, any γ, averaged over max(32, seeds) noise realisations, plus the finite-N DMFT shift).
+auto: B = inf → dmft if T ≤ 1000 else ode-map; finite B, γ = 0 → dmft if T ≤ 1000 else volterra; finite B, γ > 0 → stochastic.`;
+
+function common(cmd: Command): Command {
+  addConfigOptions(cmd)
+    .addOption(new Option('--solver <name>', 'theory solver').choices([...SOLVERS]).default('auto'))
+    .option('--out <dir>', 'output directory (default: results/<command>-<timestamp>)')
+    .option('--json', 'print a JSON summary')
+    .option('--quiet', 'print only where the results are')
+    .addHelpText('after', SOLVER_HELP);
+  return cmd;
+}
+
+async function theoryRuns(config: ResolvedSimulateConfig, solver: SolverChoice, threads: number, signal: AbortSignal): Promise<TheoryRun[]> {
+  const steps = recordStepsFor(config);
+  const runs: TheoryRun[] = [];
+  for (const N of config.N) {
+    for (const gamma of config.gamma) {
+      const s = chooseSolver(config, N, gamma, solver);
+      const t0 = performance.now();
+      const curve = await solveFor(config, N, gamma, s, steps, { signal, threads });
+      runs.push({ N, gamma, solver: s, curve, seconds: (performance.now() - t0) / 1000 });
+    }
+  }
+  return runs;
+}
+
+async function withSignals<T>(f: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let stopSignal: 'SIGINT' | 'SIGTERM' = 'SIGINT';
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => { stopSignal = sig; controller.abort(); };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await f(controller.signal);
+  } catch (err) {
+    if (controller.signal.aborted) throw new InterruptedError(stopSignal);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function theoryCommand(): Command {
+  return common(new Command('theory')
+    .description('theory loss curves (DMFT, N = ∞ ODE, lazy finite-B recursion, stochastic DMFT) for a simulate-style config'))
+    .action(async (opts: TheoryFlags) => {
+      const startedAt = new Date();
+      const config = await resolveConfigFlags(opts);
+      const threads = parseThreads(opts.threads);
+      const out = opts.out ?? defaultOutDir('theory', startedAt);
+      const runs = await withSignals((signal) => theoryRuns(config, opts.solver, threads, signal));
+      await makeDirs(out);
+      const files = await writeTheoryOutputs(out, config, runs, { argv: process.argv.slice(2), startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000 });
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ outDir: out, files, runs: runs.map((r) => ({ gamma: r.gamma, N: r.N, solver: r.solver,
+          finalLoss: r.curve.loss[r.curve.loss.length - 1], seconds: r.seconds })) }, null, 2) + '\n');
+      } else {
+        if (!opts.quiet) for (const r of runs) process.stdout.write(`γ = ${r.gamma}, N = ${r.N}: ${r.solver}, final loss ${r.curve.loss[r.curve.loss.length - 1]!.toExponential(4)} (${r.seconds.toFixed(2)} s)\n`);
+        process.stdout.write(`results in ${out} (${files.join(', ')})\n`);
+      }
+    });
+}
+
+export function compareCommand(): Command {
+  return common(new Command('compare')
+    .description('simulation ensemble and matching theory for the same config: one plot, per-step deviation table'))
+    .action(async (opts: TheoryFlags) => {
+      const startedAt = new Date();
+      const config = await resolveConfigFlags(opts);
+      const threads = parseThreads(opts.threads);
+      checkMemory(config, { threads });
+      const out = opts.out ?? defaultOutDir('compare', startedAt);
+      for (const N of config.N) for (const g of config.gamma) chooseSolver(config, N, g, opts.solver); // fail fast
+      const { sim, runs } = await withSignals(async (signal) => {
+        const s: SweepResult = await runSweep(config, { threads, signal });
+        return { sim: s, runs: await theoryRuns(config, opts.solver, threads, signal) };
+      });
+      await makeDirs(out);
+      await writeCurveCsv(join(out, 'curve.csv'), sim);
+      const files = ['curve.csv', ...(await writeTheoryOutputs(out, config, runs,
+        { argv: process.argv.slice(2), startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000 }, sim))];
+      const worst = deviations(runs, sim.runs).worst;
+      if (opts.json) process.stdout.write(JSON.stringify({ outDir: out, files, deviations: worst }, null, 2) + '\n');
+      else {
+        if (!opts.quiet) process.stdout.write(formatDeviations(worst) + '\n');
+        process.stdout.write(`results in ${out} (${files.join(', ')})\n`);
+      }
+    });
+}

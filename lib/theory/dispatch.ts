@@ -1,0 +1,100 @@
+/**
+ * Picks and runs the theory solver for one (N, γ) of a simulate config, and resamples its curve onto the config's
+ * recorded steps, so theory and simulation share `curve.csv`'s layout (docs/theory.md lists the solvers).
+ *
+ * auto: B = ∞ → finite-N DMFT (T ≤ 1000) else the N = ∞ unit-step map; finite B, γ = 0 → DMFT (T ≤ 1000) else the
+ * exact lazy recursion (N = ∞); finite B, γ > 0 → the N = ∞ stochastic DMFT plus the finite-N DMFT shift (T ≤ 1000).
+ * The unprojected model and identity features have no finite-N bottleneck in these theories: N = ∞ solvers are used.
+ */
+import type { ResolvedSimulateConfig } from '../simulate/sweep.js';
+import { DMFT_MAX_STEPS, solveDmft } from './dmft.js';
+import { logInterp, solveRichOde } from './ode.js';
+import { solveStochasticDmft } from './stochasticDmft.js';
+import type { TheoryCurve, TheoryRunOptions } from './types.js';
+import { solveLazyVolterra } from './volterra.js';
+
+export const SOLVERS = ['auto', 'dmft', 'ode-map', 'ode-flow', 'volterra', 'stochastic'] as const;
+export type SolverChoice = (typeof SOLVERS)[number];
+export type Solver = Exclude<SolverChoice, 'auto'>;
+
+export class TheoryChoiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TheoryChoiceError';
+  }
+}
+
+export function chooseSolver(c: ResolvedSimulateConfig, N: number, gamma: number, choice: SolverChoice): Solver {
+  if (Number.isFinite(c.data)) {
+    throw new TheoryChoiceError('theory: finite data (data = P) has no theory solver yet (docs/theory.md); use data: inf');
+  }
+  const finiteN = c.model === 'projected' && c.init === 'gaussian';
+  const short = c.steps <= DMFT_MAX_STEPS;
+  const finiteB = Number.isFinite(c.batch);
+  if (choice !== 'auto') {
+    if (choice === 'dmft' && !finiteN) throw new TheoryChoiceError('theory: the dmft solver models the projected model with Gaussian A(0)');
+    if (choice === 'dmft' && finiteB && gamma > 0) throw new TheoryChoiceError(`theory: dmft needs B = inf when γ > 0 (γ = ${gamma}): use --solver stochastic`);
+    if ((choice === 'ode-map' || choice === 'ode-flow') && finiteB) throw new TheoryChoiceError('theory: the ODE is the B = inf limit: use --batch inf, or --solver volterra / stochastic');
+    if (choice === 'volterra' && gamma > 0) throw new TheoryChoiceError(`theory: volterra is the lazy (γ = 0) theory, got γ = ${gamma}`);
+    if (choice === 'stochastic' && !finiteB) throw new TheoryChoiceError('theory: the stochastic solver needs a finite batch; with B = inf use dmft or ode-map');
+    return choice;
+  }
+  if (!finiteB) return finiteN && short ? 'dmft' : 'ode-map';
+  if (gamma === 0) return finiteN && short ? 'dmft' : 'volterra';
+  return 'stochastic';
+}
+
+export interface DispatchOptions extends TheoryRunOptions {
+  threads?: number;
+}
+
+/** Runs the chosen solver and returns its curve resampled on `recordSteps`. */
+export async function solveFor(
+  c: ResolvedSimulateConfig, N: number, gamma: number, solver: Solver, recordSteps: Float64Array, opts: DispatchOptions = {},
+): Promise<TheoryCurve> {
+  const base = { alpha: c.alpha, beta: c.beta, M: c.M, gamma, eta: c.eta };
+  const run = opts.signal ? { signal: opts.signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) } : (opts.onProgress ? { onProgress: opts.onProgress } : {});
+  let curve: TheoryCurve;
+  switch (solver) {
+    case 'dmft':
+      curve = await solveDmft({ ...base, N, batch: c.batch, steps: c.steps }, run);
+      break;
+    case 'ode-map':
+      curve = await solveRichOde({ ...base, form: 'map', tMax: c.steps, recordSteps }, run);
+      break;
+    case 'ode-flow':
+      curve = await solveRichOde({ ...base, form: 'flow', tMax: c.steps }, run);
+      break;
+    case 'volterra':
+      curve = await solveLazyVolterra({ alpha: c.alpha, beta: c.beta, eta: c.eta, batch: c.batch, M: c.M, tMax: c.steps, recordSteps }, run);
+      break;
+    case 'stochastic': {
+      // An offset seed: realisation r must not reuse the stream that simulation seed r draws its A(0) from.
+      const finiteN = c.model === 'projected' && c.init === 'gaussian' && c.steps <= DMFT_MAX_STEPS ? { finiteN: N } : {};
+      curve = await solveStochasticDmft({ ...base, batch: c.batch, steps: c.steps, realisations: Math.max(32, c.seeds),
+        seed: (c.seed + 1_000_003) % 2 ** 53, ...finiteN }, { ...run, ...(opts.threads ? { threads: opts.threads } : {}) });
+      if (!('finiteN' in finiteN)) curve.notes.push('no finite-N correction (N = ∞ theory)');
+      break;
+    }
+  }
+  return resample(curve, recordSteps);
+}
+
+/** The curve at the given steps: exact where the solver has the step, log-log interpolation otherwise. */
+export function resample(curve: TheoryCurve, steps: Float64Array): TheoryCurve {
+  const index = new Map<number, number>();
+  curve.steps.forEach((t, i) => index.set(t, i));
+  const loss = new Float64Array(steps.length);
+  const se = curve.lossStderr ? new Float64Array(steps.length) : null;
+  steps.forEach((t, j) => {
+    const i = index.get(t);
+    if (i !== undefined) {
+      loss[j] = curve.loss[i]!;
+      if (se) se[j] = curve.lossStderr![i]!;
+    } else {
+      loss[j] = t === 0 ? curve.loss[0]! : logInterp(curve.steps, curve.loss, t);
+      if (se) se[j] = NaN;
+    }
+  });
+  return { ...curve, steps: Float64Array.from(steps), loss, lossStderr: se };
+}

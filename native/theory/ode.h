@@ -1,0 +1,31 @@
+// N = B = ∞ dynamics of SPEC 3.3 on binned modes: gradient flow and the exact unit-step map.
+// Pure C++ (no N-API). Twin: lib/reference/theory/ode.ts (same variables and formulas; see its header comment).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace richscale::ode {
+
+enum class Form { Flow, Map };
+
+struct OdeArgs {
+  Form form = Form::Flow;
+  double gamma = 0.0;
+  double eta = 0.0;
+  std::vector<double> lambda, wstar, mult;  // representatives and multiplicities (length n)
+  std::vector<double> times;                // flow: integration grid from 0; map: integer record steps from 0
+};
+
+struct OdeResult {
+  std::vector<double> loss, c;
+  bool diverged = false;
+  int64_t divergedAt = -1;  // index into times
+};
+
+// progress(fraction in [0, 1]); throws richscale::Cancelled when `cancel` is set.
+OdeResult Run(const OdeArgs& args, const std::atomic<bool>& cancel, const std::function<void(double)>& progress);
+
+}  // namespace richscale::ode
