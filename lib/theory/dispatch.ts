@@ -60,7 +60,8 @@ export async function solveFor(
       curve = await solveDmft({ ...base, N, batch: c.batch, steps: c.steps }, run);
       break;
     case 'ode-map':
-      curve = await solveRichOde({ ...base, form: 'map', tMax: c.steps, recordSteps }, run);
+      // Exact modes up to 1000 (O(n²) per step): the simulator's modes, not bins, when M is moderate.
+      curve = await solveRichOde({ ...base, form: 'map', tMax: c.steps, recordSteps, exactModes: Math.min(c.M, 1000) }, run);
       break;
     case 'ode-flow':
       curve = await solveRichOde({ ...base, form: 'flow', tMax: c.steps }, run);
@@ -92,7 +93,7 @@ export function resample(curve: TheoryCurve, steps: Float64Array): TheoryCurve {
       loss[j] = curve.loss[i]!;
       if (se) se[j] = curve.lossStderr![i]!;
     } else {
-      loss[j] = t === 0 ? curve.loss[0]! : logInterp(curve.steps, curve.loss, t);
+      loss[j] = t === 0 ? curve.loss[0]! : Math.exp(logInterp(curve.steps, curve.loss, t));
       if (se) se[j] = NaN;
     }
   });
