@@ -146,4 +146,25 @@ class PromiseWorker : public Napi::AsyncProgressWorker<double> {
   Napi::ObjectReference callbackError_;  // { error: <what the callback threw> }
 };
 
+// Starts worker W (constructed as W(env, args, onProgress, cancel)) on the libuv pool and returns the JS handle
+// { promise, cancel }: cancel() sets the shared flag the worker polls.
+template <class W, class Args>
+Napi::Object StartJob(Napi::Env env, Args&& args, Napi::Function onProgress) {
+  CancelFlag cancel = std::make_shared<std::atomic<bool>>(false);
+  auto worker = std::make_unique<W>(env, std::forward<Args>(args), onProgress, cancel);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  worker.release();  // owned by the libuv queue from here on; deletes itself when complete
+  Napi::Object handle = Napi::Object::New(env);
+  handle.Set("promise", promise);
+  handle.Set("cancel", Napi::Function::New(
+                           env,
+                           [cancel](const Napi::CallbackInfo& ci) -> Napi::Value {
+                             cancel->store(true);
+                             return ci.Env().Undefined();
+                           },
+                           "cancel"));
+  return handle;
+}
+
 }  // namespace richscale

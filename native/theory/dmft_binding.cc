@@ -103,21 +103,7 @@ Napi::Value DmftSolve(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   dmft::Args a = ParseArgs(env, info[0]);
   Napi::Function onProgress = args::OptionalFunction(env, kCtx, "onProgress", info[1]);
-  CancelFlag cancel = std::make_shared<std::atomic<bool>>(false);
-  auto worker = std::make_unique<DmftWorker>(env, std::move(a), onProgress, cancel);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  worker.release();
-  Napi::Object handle = Napi::Object::New(env);
-  handle.Set("promise", promise);
-  handle.Set("cancel", Napi::Function::New(
-                           env,
-                           [cancel](const Napi::CallbackInfo& ci) -> Napi::Value {
-                             cancel->store(true);
-                             return ci.Env().Undefined();
-                           },
-                           "cancel"));
-  return handle;
+  return StartJob<DmftWorker>(env, std::move(a), onProgress);
 }
 
 }  // namespace
