@@ -5,6 +5,7 @@
 import { loadNative } from '../lib/native.js';
 import { simulateSeedReference } from '../lib/reference/simulate.js';
 import { makeTask } from '../lib/task.js';
+import { printTable } from './table.js';
 import type { ModelKind, SamplerKind, SeedKernelArgs } from '../lib/simulate/types.js';
 
 interface Case { model: ModelKind; N: number; M: number; B: number; sampler: SamplerKind; gamma: number }
@@ -91,9 +92,5 @@ for (const c of cases) {
   const ts = await referenceRate(c, budget / 2);
   rows.push([label(c), fmt(n1), fmt(n2), fmt(ts), Number.isFinite(n1 / ts) ? `${fmt(n1 / ts)}×` : 'n/a']);
 }
-const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
 console.log(`OpenBLAS: ${info.config.trim()} (${info.corename})`);
-for (const [i, r] of rows.entries()) {
-  console.log(r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  '));
-  if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-}
+printTable(rows);
