@@ -13,6 +13,10 @@ import { runSweep, recordStepsFor, type ResolvedSimulateConfig, type SweepResult
 import { chooseSolver, solveFor, SOLVERS, type SolverChoice } from '../../lib/theory/dispatch.js';
 import { deviations, formatDeviations, writeTheoryOutputs, type TheoryRun } from '../../lib/theory/outputs.js';
 import { addConfigOptions, resolveConfigFlags, type ConfigFlagValues } from './configOptions.js';
+import { configHash } from '../../lib/io/configHash.js';
+import { readManifest, writeManifest } from '../../lib/io/manifest.js';
+import { configToJson } from '../../lib/io/runJson.js';
+import { TheoryRunStore } from '../../lib/theory/runStore.js';
 import { InterruptedError } from './simulate.js';
 
 interface TheoryFlags extends ConfigFlagValues { solver: SolverChoice; out?: string; json?: boolean; quiet?: boolean }
@@ -33,21 +37,33 @@ function common(cmd: Command): Command {
   return cmd;
 }
 
-async function theoryRuns(config: ResolvedSimulateConfig, solver: SolverChoice, threads: number, signal: AbortSignal): Promise<TheoryRun[]> {
+async function theoryRuns(
+  config: ResolvedSimulateConfig, solver: SolverChoice, threads: number, signal: AbortSignal, store?: TheoryRunStore,
+): Promise<TheoryRun[]> {
   const steps = recordStepsFor(config);
   const runs: TheoryRun[] = [];
   for (const N of config.N) {
     for (const gamma of config.gamma) {
       const s = chooseSolver(config, N, gamma, solver);
+      const saved = await store?.load(N, gamma, s);
+      if (saved) {
+        runs.push(saved);
+        continue;
+      }
       const t0 = performance.now();
       const curve = await solveFor(config, N, gamma, s, steps, { signal, threads });
-      runs.push({ N, gamma, solver: s, curve, seconds: (performance.now() - t0) / 1000 });
+      const run: TheoryRun = { N, gamma, solver: s, curve, seconds: (performance.now() - t0) / 1000 };
+      await store?.save(run);
+      runs.push(run);
     }
   }
   return runs;
 }
 
-async function withSignals<T>(f: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/** The theory run's hash: the config and the solver choice. */
+const theoryHash = (config: ResolvedSimulateConfig, solver: SolverChoice): string => `${configHash(config)}-${solver}`;
+
+async function withSignals<T>(f: (signal: AbortSignal) => Promise<T>, hint = ''): Promise<T> {
   const controller = new AbortController();
   let stopSignal: 'SIGINT' | 'SIGTERM' = 'SIGINT';
   const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => { stopSignal = sig; controller.abort(); };
@@ -56,7 +72,7 @@ async function withSignals<T>(f: (signal: AbortSignal) => Promise<T>): Promise<T
   try {
     return await f(controller.signal);
   } catch (err) {
-    if (controller.signal.aborted) throw new InterruptedError(stopSignal);
+    if (controller.signal.aborted) throw new InterruptedError(stopSignal, hint);
     throw err;
   } finally {
     process.off('SIGINT', onSignal);
@@ -72,9 +88,18 @@ export function theoryCommand(): Command {
       const config = await resolveConfigFlags(opts);
       const threads = parseThreads(opts.threads);
       const out = opts.out ?? defaultOutDir('theory', startedAt);
-      const runs = await withSignals((signal) => theoryRuns(config, opts.solver, threads, signal));
+      for (const N of config.N) for (const g of config.gamma) chooseSolver(config, N, g, opts.solver); // fail fast
       await makeDirs(out);
+      const hash = theoryHash(config, opts.solver);
+      const manifest = { command: 'theory', configHash: hash, config: { ...configToJson(config), solver: opts.solver } };
+      const previous = await readManifest(out);
+      await writeManifest(out, { ...manifest, status: 'running', ...(previous?.configHash === hash ? { createdAt: previous.createdAt } : {}) });
+      const store = new TheoryRunStore(join(out, '.checkpoint'), hash);
+      const runs = await withSignals((signal) => theoryRuns(config, opts.solver, threads, signal, store),
+        `: finished solves are saved in ${out}; rerun the same command (same --out) to continue`);
       const files = await writeTheoryOutputs(out, config, runs, { argv: process.argv.slice(2), startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000 });
+      await writeManifest(out, { ...manifest, status: 'complete', ...(previous?.configHash === hash ? { createdAt: previous.createdAt } : {}) });
+      await store.clear();
       if (opts.json) {
         process.stdout.write(JSON.stringify({ outDir: out, files, runs: runs.map((r) => ({ gamma: r.gamma, N: r.N, solver: r.solver,
           finalLoss: r.curve.loss[r.curve.loss.length - 1], seconds: r.seconds })) }, null, 2) + '\n');

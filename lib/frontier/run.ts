@@ -6,15 +6,16 @@
  * Resuming: every finished sweep point is written to points/ (atomically) with the hash of the resolved config;
  * a rerun with the same --out and config skips those points. A folder holding another config is refused.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { makeDirs } from '../io/mkdirs.js';
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { atomicWrite } from '../io/atomicWrite.js';
+import { configHash } from '../io/configHash.js';
 import { configToJson } from '../io/runJson.js';
 import { computeOptimal } from '../scaling/computeOptimal.js';
 import { classifyTask } from '../scaling/regimes.js';
+import { CheckpointStore } from '../simulate/checkpoint.js';
 import { runSweep, type ResolvedSimulateConfig } from '../simulate/sweep.js';
 import { fitFrontier, type FrontierFit, type SeedCurves } from './fit.js';
 
@@ -25,6 +26,8 @@ export interface FrontierRunOptions {
   /** Called when a point is loaded from a previous run instead of computed. */
   onResume?: (N: number, gamma: number) => void;
   bootstrap?: number;
+  /** Seconds of work between seed checkpoints (default 60). */
+  checkpointSeconds?: number;
 }
 
 export interface FrontierGammaResult {
@@ -46,9 +49,7 @@ export interface FrontierResult {
 
 interface PointFile { configHash: string; N: number; gamma: number; steps: number[]; perSeedLoss: number[][]; seconds: number }
 
-export function frontierConfigHash(config: ResolvedSimulateConfig): string {
-  return createHash('sha256').update(JSON.stringify(configToJson(config))).digest('hex').slice(0, 16);
-}
+export const frontierConfigHash = configHash;
 
 const pointName = (N: number, gamma: number): string => `g${gamma}_N${N}.json`;
 
@@ -75,6 +76,8 @@ export async function runFrontier(config: ResolvedSimulateConfig, outDir: string
   }
   await atomicWrite(manifestPath, JSON.stringify({ configHash: hash, config: configToJson(config) }, null, 2) + '\n');
 
+  // Seeds of unfinished points are checkpointed too (docs/algorithm.md section 8), so a long point resumes mid-run.
+  const store = new CheckpointStore(join(outDir, '.checkpoint'), hash);
   const pairs = config.gamma.flatMap((gamma) => config.N.map((N) => ({ N, gamma })));
   const done = new Map<string, PointFile>();
   for (const { N, gamma } of pairs) {
@@ -99,6 +102,7 @@ export async function runFrontier(config: ResolvedSimulateConfig, outDir: string
       try {
         const res = await runSweep({ ...config, N: [N], gamma: [gamma] }, {
           threads: 1, signal: opts.signal, onProgress: (d) => { progress.set(key, d); report(); },
+          checkpoint: { store, intervalSeconds: opts.checkpointSeconds ?? 60 },
         });
         const run = res.runs[0]!;
         const point: PointFile = {
@@ -114,6 +118,7 @@ export async function runFrontier(config: ResolvedSimulateConfig, outDir: string
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.threads, pending.length)) }, worker));
   if (failure !== null) throw failure;
+  await store.clear();
 
   const regime = classifyTask(config.alpha, config.beta);
   const results = config.gamma.map((gamma): FrontierGammaResult => {

@@ -144,6 +144,9 @@ const YIELD_EVERY = 64;
  */
 export function* referenceSeedSteps(args: SeedKernelArgs, makeModel: ModelFactory): Generator<number, SeedKernelResult> {
   const { M, steps, batch: B, data: P } = args;
+  if (args.startState !== undefined || (args.stopAt !== undefined && args.stopAt !== args.steps)) {
+    throw new Error('the pure-TS reference runs seeds whole: chunked runs (checkpoints) need the native backend');
+  }
   const rng = new Rng(args.seed, args.stream);
   const A0 = drawInitialFeatures(rng, args);
   const sqrtLambda = args.lambda.map(Math.sqrt);

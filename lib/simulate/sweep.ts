@@ -13,6 +13,7 @@ import { logGrid, everyStep } from '../grid.js';
 import { loadNative } from '../native.js';
 import { initialLoss, makeTask, truncationFloor } from '../task.js';
 import { flopsPerStep } from './flops.js';
+import { runSeedCheckpointed, type SeedCheckpointing } from './checkpointedSeed.js';
 import { runSeed, CancelledError, type Backend } from './seedRunner.js';
 import { seedStats, type SeedStats } from './stats.js';
 import type { InitKind, ModelKind, SamplerKind, SeedKernelArgs, SeedKernelResult } from './types.js';
@@ -62,7 +63,14 @@ export interface RunOptions {
   threads?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Checkpoint every seed (native backend only): resumes seeds found in the store. */
+  checkpoint?: SeedCheckpointing;
+  /** Called when a seed continues from a checkpoint (stepsDone = steps for a finished seed). */
+  onResumed?: (key: string, stepsDone: number) => void;
 }
+
+/** The checkpoint key of one seed of one (N, γ) run. */
+export const seedKey = (N: number, gamma: number, seedIndex: number): string => `g${gamma}_N${N}_s${seedIndex}`;
 
 export class DivergenceError extends Error {
   constructor(readonly step: number, readonly gamma: number, readonly N: number, readonly seedIndex: number, eta: number) {
@@ -140,7 +148,11 @@ export async function runSweep(config: ResolvedSimulateConfig, opts: RunOptions 
       const job = jobs[j]!;
       runStart[job.run] = Math.min(runStart[job.run]!, performance.now());
       try {
-        const res = await runSeed(job.args, backend, inner.signal, (d) => report(j, d));
+        const key = seedKey(job.args.N, job.args.gamma, job.seedIndex);
+        const res = opts.checkpoint && backend === 'native'
+          ? await runSeedCheckpointed(job.args, key, opts.checkpoint, inner.signal, (d) => report(j, d),
+            (done) => opts.onResumed?.(key, done))
+          : await runSeed(job.args, backend, inner.signal, (d) => report(j, d));
         report(j, res.stepsDone);
         if (res.diverged) {
           throw new DivergenceError(res.divergedAt, job.args.gamma, job.args.N, job.seedIndex, config.eta);

@@ -37,6 +37,12 @@ export interface SeedKernelArgs {
   stream: number;
   /** Return the final residual v = w* - β (length M). */
   wantFinal: boolean;
+  /** Chunked runs (native only, docs/algorithm.md section 8): stop after this many updates (default: steps). */
+  stopAt?: number;
+  /** Continue from a state an earlier chunk of the same args returned. */
+  startState?: Float64Array;
+  /** Return the state reached (and return it, instead of rejecting, when cancelled). */
+  wantState?: boolean;
 }
 
 export interface SeedKernelResult {
@@ -52,6 +58,10 @@ export interface SeedKernelResult {
   stepsDone: number;
   /** Final residual v (length M) if requested, else empty. */
   finalResidual: Float64Array;
+  /** The state after stepsDone updates, when wantState (native only). */
+  state?: Float64Array;
+  /** Cancelled with wantState: the run stopped early at stepsDone and `state` holds where. */
+  interrupted?: boolean;
 }
 
 /** Progress callback: updates done so far for this seed. */

@@ -130,6 +130,9 @@ class Reader {
     RangeFail(field, expect, v);
   }
 
+  // True when the field is absent (undefined): optional fields then take their defaults.
+  bool Absent(const char* field) const { return Get(field).IsUndefined(); }
+
   bool Bool(const char* field) const {
     const Napi::Value v = Get(field);
     if (!v.IsBoolean()) TypeFail(field, "a boolean", v);

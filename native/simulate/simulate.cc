@@ -169,6 +169,16 @@ class ProjectedModel {
     for (int64_t i = 0; i < N_; ++i) w_[Z(i)] += dw_[Z(i)];
   }
 
+  // The trained state: w, then G when γ ≠ 0 (A(0) is redrawn from the seed).
+  void SaveState(Vec& out) const {
+    out.insert(out.end(), w_.begin(), w_.end());
+    out.insert(out.end(), G_.begin(), G_.end());
+  }
+  void LoadState(const double* in) {
+    std::copy(in, in + N_, w_.begin());
+    std::copy(in + N_, in + N_ + static_cast<int64_t>(G_.size()), G_.begin());
+  }
+
  private:
   int64_t N_, M_;
   double eta_, gamma_, sqrtN_;
@@ -196,6 +206,16 @@ class UnprojectedModel {
     if (gamma_ != 0.0) blas::ger(N_, M_, eta_ * gamma_ * sqrtN_, w_.data(), g, A_.data());
     const double c = eta_ / sqrtN_;
     for (int64_t i = 0; i < N_; ++i) w_[Z(i)] += c * b_[Z(i)];
+  }
+
+  // The trained state: w, then A (it moves when γ ≠ 0).
+  void SaveState(Vec& out) const {
+    out.insert(out.end(), w_.begin(), w_.end());
+    out.insert(out.end(), A_.begin(), A_.end());
+  }
+  void LoadState(const double* in) {
+    std::copy(in, in + N_, w_.begin());
+    std::copy(in + N_, in + N_ + static_cast<int64_t>(A_.size()), A_.begin());
   }
 
  private:
@@ -229,29 +249,64 @@ SeedResult Loop(const SeedArgs& a, ModelT& model, GradientSampler& sampler, Rng&
   if (finiteData) res.trainLoss.reserve(a.recordSteps.size());
   Vec v(Z(a.M)), g(Z(a.M));
   Vec trainScratch(finiteData ? Z(a.data) : 0);
-  size_t nextRecord = 0;
-  double L0 = 0.0;
+  const int64_t stopAt = a.stopAt > 0 ? a.stopAt : a.steps;
 
-  for (int64_t t = 0;; ++t) {
+  // Resuming at t0: the chunk that stopped at t0 already recorded step t0 and checked it for divergence.
+  int64_t t0 = 0;
+  double L0 = 0.0;
+  if (!a.startState.empty()) {
+    const double* st = a.startState.data();
+    t0 = static_cast<int64_t>(st[1]);
+    L0 = st[2];
+    rng.s0 = static_cast<uint32_t>(st[3]);
+    rng.s1 = static_cast<uint32_t>(st[4]);
+    rng.s2 = static_cast<uint32_t>(st[5]);
+    rng.s3 = static_cast<uint32_t>(st[6]);
+    rng.hasSpare = st[7] != 0.0;
+    rng.spare = st[8];
+    model.LoadState(st + kStateHeader);
+  }
+  size_t nextRecord = 0;
+  while (nextRecord < a.recordSteps.size() && a.recordSteps[nextRecord] <= (a.startState.empty() ? -1 : t0)) {
+    ++nextRecord;
+  }
+  const auto saveState = [&](int64_t t) {
+    if (!a.wantState) return;
+    res.state = {kStateVersion, static_cast<double>(t), L0, static_cast<double>(rng.s0), static_cast<double>(rng.s1),
+                 static_cast<double>(rng.s2), static_cast<double>(rng.s3), rng.hasSpare ? 1.0 : 0.0, rng.spare};
+    res.state.reserve(StateLength(a));
+    model.SaveState(res.state);
+  };
+
+  for (int64_t t = t0;; ++t) {
     model.Residual(v.data());
     const double L = PopulationLoss(a.lambda, v);
     if (t == 0) L0 = L;
-    if (nextRecord < a.recordSteps.size() && a.recordSteps[nextRecord] == t) {
+    if (t == t0 && t0 > 0) {
+      // Already recorded and checked by the previous chunk; fall through to the update.
+    } else if (nextRecord < a.recordSteps.size() && a.recordSteps[nextRecord] == t) {
       res.loss.push_back(L);
       if (finiteData) res.trainLoss.push_back(TrainLoss(X, a.data, a.M, v, trainScratch));
       ++nextRecord;
     }
-    if (!std::isfinite(L) || L > kDivergenceFactor * L0) {
+    if ((t != t0 || t0 == 0) && (!std::isfinite(L) || L > kDivergenceFactor * L0)) {
       res.diverged = true;
       res.divergedAt = t;
       res.stepsDone = t;
       break;
     }
-    if (t == a.steps) {
+    if (t == stopAt) {
       res.stepsDone = t;
+      saveState(t);
       break;
     }
-    if (cancel.load(std::memory_order_relaxed)) throw Cancelled();
+    if (cancel.load(std::memory_order_relaxed)) {
+      if (!a.wantState) throw Cancelled();
+      res.stepsDone = t;
+      res.interrupted = true;
+      saveState(t);
+      break;
+    }
     if (progress) progress(t);
     sampler.Compute(rng, v.data(), g.data());
     model.Update(g.data());
@@ -261,6 +316,16 @@ SeedResult Loop(const SeedArgs& a, ModelT& model, GradientSampler& sampler, Rng&
 }
 
 }  // namespace
+
+size_t StateLength(const SeedArgs& a) {
+  size_t n = kStateHeader + Z(a.N);
+  if (a.model == Model::Projected) {
+    if (a.gamma != 0.0) n += Z(a.N) * Z(a.N);
+  } else {
+    n += Z(a.N) * Z(a.M);
+  }
+  return n;
+}
 
 SeedResult RunSeed(const SeedArgs& a, const std::atomic<bool>& cancel, const ProgressFn& progress) {
   const int64_t N = a.N, M = a.M;

@@ -33,7 +33,18 @@ struct SeedArgs {
   uint64_t seed = 0;
   uint32_t stream = 0;
   bool wantFinal = false;
+  // Chunked runs (checkpoint and resume, docs/algorithm.md section 8): run from `startState` (empty: from
+  // t = 0) until `stopAt` updates are done (≤ steps), and return the full state when `wantState`.
+  int64_t stopAt = 0;                 // 0: steps
+  std::vector<double> startState;     // a state returned by an earlier chunk of the same args
+  bool wantState = false;
 };
+
+// State layout (all doubles, exact for the integers stored): [kStateVersion, t, L0, s0, s1, s2, s3, hasSpare,
+// spare, w (N), then G (N×N, projected with γ ≠ 0) or A (N×M, unprojected)].
+inline constexpr double kStateVersion = 1.0;
+inline constexpr size_t kStateHeader = 9;
+size_t StateLength(const SeedArgs& a);
 
 struct SeedResult {
   std::vector<double> loss;           // population loss at each record step reached
@@ -42,12 +53,15 @@ struct SeedResult {
   int64_t divergedAt = -1;
   int64_t stepsDone = 0;
   std::vector<double> finalResidual;  // v at the last state, if wantFinal
+  std::vector<double> state;          // the state after stepsDone updates, if wantState
+  bool interrupted = false;           // cancelled with wantState: `state` holds the state at stepsDone
 };
 
 // Called with the number of updates done so far (every step; the caller throttles).
 using ProgressFn = std::function<void(int64_t stepsDone)>;
 
-// Runs one seed. Checks `cancel` every step and throws richscale::Cancelled when it is set.
+// Runs one seed (or one chunk of it). Checks `cancel` every step; when it is set, throws richscale::Cancelled,
+// or, with wantState, returns early with `interrupted` and the state reached.
 SeedResult RunSeed(const SeedArgs& args, const std::atomic<bool>& cancel, const ProgressFn& progress);
 
 }  // namespace richscale::simulate

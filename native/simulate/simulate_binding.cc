@@ -63,6 +63,26 @@ void CheckMemory(const args::Reader& r, const SeedArgs& a) {
   }
 }
 
+// Optional chunk fields (checkpoint and resume): stopAt, startState, wantState. A state must come from the same
+// args: its length, version, step and RNG words are checked here; its numbers must be finite.
+void ParseChunk(const args::Reader& r, SeedArgs& a) {
+  a.stopAt = r.Absent("stopAt") ? a.steps : r.Integer("stopAt", 1, static_cast<double>(a.steps), "an integer in [1, steps]");
+  a.wantState = r.Absent("wantState") ? false : r.Bool("wantState");
+  if (r.Absent("startState")) return;
+  a.startState = r.Float64Array("startState", static_cast<int64_t>(simulate::StateLength(a)), true);
+  const std::vector<double>& st = a.startState;
+  if (st[0] != simulate::kStateVersion) r.Fail("startState has version " + std::to_string(st[0]) + ", expected 1");
+  if (!args::IsInteger(st[1]) || st[1] < 1 || st[1] >= static_cast<double>(a.stopAt)) {
+    r.Fail("startState is at step " + std::to_string(st[1]) + ", which must be an integer in [1, stopAt = " +
+           std::to_string(a.stopAt) + ")");
+  }
+  for (size_t i = 3; i <= 6; ++i) {
+    if (!args::IsInteger(st[i]) || st[i] < 0 || st[i] > 4294967295.0) r.Fail("startState has a corrupt RNG word");
+  }
+  if (st[3] == 0 && st[4] == 0 && st[5] == 0 && st[6] == 0) r.Fail("startState has an all-zero RNG state");
+  if (st[7] != 0.0 && st[7] != 1.0) r.Fail("startState has a corrupt RNG spare flag");
+}
+
 SeedArgs ParseArgs(Napi::Env env, const Napi::Value& value) {
   const args::Reader r(env, kCtx, value);
   SeedArgs a;
@@ -112,6 +132,7 @@ SeedArgs ParseArgs(Napi::Env env, const Napi::Value& value) {
   a.seed = static_cast<uint64_t>(r.Integer("seed", 0, kMaxSeed, "an integer in [0, 2^53)"));
   a.stream = static_cast<uint32_t>(r.Integer("stream", 0, kMaxStream, "an integer in [0, 2^32)"));
   a.wantFinal = r.Bool("wantFinal");
+  ParseChunk(r, a);
 
   if (a.init == simulate::Init::Identity && a.N != a.M) {
     r.Fail("init 'identity' requires N == M, got N = " + std::to_string(a.N) + ", M = " + std::to_string(a.M));
@@ -153,6 +174,8 @@ class SimulateWorker final : public PromiseWorker {
     o.Set("divergedAt", Napi::Number::New(env, static_cast<double>(result_.divergedAt)));
     o.Set("stepsDone", Napi::Number::New(env, static_cast<double>(result_.stepsDone)));
     o.Set("finalResidual", ToFloat64Array(env, result_.finalResidual));
+    o.Set("state", ToFloat64Array(env, result_.state));
+    o.Set("interrupted", Napi::Boolean::New(env, result_.interrupted));
     return o;
   }
 

@@ -208,18 +208,27 @@ describe('richscale simulate (end to end)', () => {
   const LONG = ['--M', '256', '--N', '64', '--steps', '100000000', '--seeds', '1', '--threads', '1'];
   const started = (out: string): boolean => existsSync(out);
 
-  it('SIGINT stops a long run: "richscale: interrupted (SIGINT)", exit 130, no output files', async () => {
+  it('SIGINT stops a long run: exit 130, progress saved, one line saying how to resume, no result files', async () => {
     const out = join(tmp(), 'int');
     // The output directory is created just before the signal handlers are installed and the run starts.
     const { code, stderr } = await interrupt(LONG, 'SIGINT', started, out, 300);
     expect(code).toBe(130);
+    expect(stderr).toBe(`richscale: interrupted (SIGINT): progress saved in ${out}; continue with: richscale simulate --resume ${out}\n`);
+    expect(readdirSync(out).sort()).toEqual(['.checkpoint', 'manifest.json']);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'))).toMatchObject({ status: 'running', command: 'simulate' });
+  });
+
+  it('SIGINT without checkpoints (--checkpoint-every 0): "richscale: interrupted (SIGINT)", no output folder left', async () => {
+    const out = join(tmp(), 'int0');
+    const { code, stderr } = await interrupt([...LONG, '--checkpoint-every', '0'], 'SIGINT', started, out, 300);
+    expect(code).toBe(130);
     expect(stderr).toBe('richscale: interrupted (SIGINT)\n');
-    expect(existsSync(out)).toBe(false); // the empty output directory is removed again
+    expect(existsSync(out)).toBe(false); // the output directory is removed again
   });
 
   it('SIGTERM stops a long run with exit 143', async () => {
     const out = join(tmp(), 'nested', 'term');
-    const { code, stderr } = await interrupt(LONG, 'SIGTERM', started, out, 300);
+    const { code, stderr } = await interrupt([...LONG, '--checkpoint-every', '0'], 'SIGTERM', started, out, 300);
     expect(code).toBe(143);
     expect(stderr).toBe('richscale: interrupted (SIGTERM)\n');
     expect(existsSync(join(out, '..'))).toBe(false); // every directory the run created is removed again
@@ -231,9 +240,10 @@ describe('richscale simulate (end to end)', () => {
     const args = ['--M', '16', '--N', '4', '--steps', '1000000', '--record', 'all', '--seeds', '2', '--batch', 'inf', '--threads', '1'];
     const writing = (o: string): boolean => existsSync(o) && readdirSync(o).some((f) => f.endsWith('.tmp'));
     const { code, stderr } = await interrupt(args, 'SIGTERM', writing, out);
-    expect(stderr).toBe('richscale: interrupted (SIGTERM)\n');
+    expect(stderr).toBe(`richscale: interrupted (SIGTERM): progress saved in ${out}; continue with: richscale simulate --resume ${out}\n`);
     expect(code).toBe(143);
-    expect(existsSync(out)).toBe(false);
+    // The finished seeds stay checkpointed (a resume only writes the outputs); no result file, no temp file.
+    expect(readdirSync(out).sort()).toEqual(['.checkpoint', 'manifest.json']);
   }, 120_000);
 
   it('--out under /proc fails at once with one line (no endless mkdir)', () => {
