@@ -12,6 +12,7 @@ import { defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
 import { CONFIG_KEYS, KEYS, resolveSimulateConfig, type ResolvedSimulateConfig } from '../../lib/config/schema.js';
 import { frontierJson, frontierSummary, writeFrontierOutputs } from '../../lib/frontier/outputs.js';
 import { runFrontier } from '../../lib/frontier/run.js';
+import { readManifest, writeManifest } from '../../lib/io/manifest.js';
 import { checkMemory } from '../../lib/config/memory.js';
 import { InterruptedError } from './simulate.js';
 
@@ -88,6 +89,8 @@ async function frontier(opts: FrontierOptions): Promise<void> {
     process.off('SIGTERM', onSignal);
   }
   const files = await writeFrontierOutputs(result, outDir);
+  const m = await readManifest(outDir);
+  if (m) await writeManifest(outDir, { command: m.command, configHash: m.configHash, config: m.config, status: 'complete', createdAt: m.createdAt });
   if (opts.json) process.stdout.write(JSON.stringify({ outDir, files, ...frontierJson(result) }, null, 2) + '\n');
   else if (opts.quiet) process.stdout.write(`results in ${outDir}\n`);
   else process.stdout.write(`${frontierSummary(result)}\nresults in ${outDir} (${files.join(', ')})\n`);

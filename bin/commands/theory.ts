@@ -125,9 +125,12 @@ export function compareCommand(): Command {
         return { sim: s, runs: await theoryRuns(config, opts.solver, threads, signal) };
       });
       await makeDirs(out);
+      const manifest = { command: 'compare', configHash: theoryHash(config, opts.solver), config: { ...configToJson(config), solver: opts.solver } };
+      await writeManifest(out, { ...manifest, status: 'running' });
       await writeCurveCsv(join(out, 'curve.csv'), sim);
       const files = ['curve.csv', ...(await writeTheoryOutputs(out, config, runs,
         { argv: process.argv.slice(2), startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000 }, sim))];
+      await writeManifest(out, { ...manifest, status: 'complete' });
       const worst = deviations(runs, sim.runs).worst;
       if (opts.json) process.stdout.write(JSON.stringify({ outDir: out, files, deviations: worst }, null, 2) + '\n');
       else {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { atomicWrite } from '../io/atomicWrite.js';
 import { configHash } from '../io/configHash.js';
+import { readManifest, writeManifest } from '../io/manifest.js';
 import { configToJson } from '../io/runJson.js';
 import { computeOptimal } from '../scaling/computeOptimal.js';
 import { classifyTask } from '../scaling/regimes.js';
@@ -67,14 +68,14 @@ export async function runFrontier(config: ResolvedSimulateConfig, outDir: string
   const hash = frontierConfigHash(config);
   const pointsDir = join(outDir, 'points');
   await makeDirs(pointsDir);
-  const manifestPath = join(outDir, 'frontier.config.json');
-  const manifest = (await readJson(manifestPath)) as { configHash?: string } | undefined;
-  if (manifest?.configHash !== undefined && manifest.configHash !== hash) {
+  const manifest = await readManifest(outDir);
+  if (manifest !== null && (manifest.command !== 'frontier' || manifest.configHash !== hash)) {
     throw new ConfigError(
-      `frontier: '${outDir}' holds a frontier with another config (hash ${manifest.configHash}, this one ${hash}): use another --out`,
+      `frontier: '${outDir}' holds a ${manifest.command} run of another config (hash ${manifest.configHash}, this one ${hash}): use another --out`,
     );
   }
-  await atomicWrite(manifestPath, JSON.stringify({ configHash: hash, config: configToJson(config) }, null, 2) + '\n');
+  await writeManifest(outDir, { command: 'frontier', configHash: hash, config: configToJson(config), status: 'running',
+    ...(manifest ? { createdAt: manifest.createdAt } : {}) });
 
   // Seeds of unfinished points are checkpointed too (docs/algorithm.md section 8), so a long point resumes mid-run.
   const store = new CheckpointStore(join(outDir, '.checkpoint'), hash);
