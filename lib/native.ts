@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProgressFn, SeedKernelArgs, SeedKernelResult } from './simulate/types.js';
 
@@ -79,16 +79,26 @@ function isBindings(x: unknown): x is NativeBindings {
 
 let cached: NativeBindings | undefined;
 
-/** Loads the addon once (cached). Throws an Error with an actionable message if it cannot be loaded. */
+/**
+ * Loads the addon once (cached). Throws an Error with an actionable message if it cannot be loaded.
+ * The environment variable RICHSCALE_ADDON (a path to a richscale.node, resolved against the working directory)
+ * loads that file instead of the build node-gyp-build finds in build/Release: `npm run check:native` uses it to run
+ * the tests against the ASan + UBSan build in build-asan/ (scripts/check-native.sh).
+ */
 export function loadNative(): NativeBindings {
   if (cached) return cached;
   const root = findPackageRoot();
+  const override = process.env.RICHSCALE_ADDON;
   let addon: unknown;
   try {
-    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
-    addon = nodeGypBuild(root);
+    if (override) {
+      addon = require(resolve(override));
+    } else {
+      const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+      addon = nodeGypBuild(root);
+    }
   } catch (err) {
-    throw explainLoadError(err, root);
+    throw explainLoadError(err, override ? resolve(override) : root);
   }
   if (!isBindings(addon)) {
     throw new Error(

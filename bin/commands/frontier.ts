@@ -8,7 +8,7 @@ import cliProgress from 'cli-progress';
 import { flagsToConfigInput } from '../../lib/config/flags.js';
 import { loadConfigFile } from '../../lib/config/load.js';
 import { DEFAULT_PRESET, getPreset } from '../../lib/config/presets.js';
-import { defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
+import { checkOutPath, defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
 import { CONFIG_KEYS, KEYS, resolveSimulateConfig, type ResolvedSimulateConfig } from '../../lib/config/schema.js';
 import { frontierJson, frontierSummary, writeFrontierOutputs } from '../../lib/frontier/outputs.js';
 import { runFrontier } from '../../lib/frontier/run.js';
@@ -60,7 +60,7 @@ async function frontier(opts: FrontierOptions): Promise<void> {
   if (!Number.isInteger(bootstrap) || bootstrap < 0 || bootstrap > 100000) {
     throw new Error(`frontier: --bootstrap = '${opts.bootstrap}' must be an integer in [0, 100000]`);
   }
-  const outDir = opts.out ?? defaultOutDir('frontier');
+  const outDir = checkOutPath(opts.out) ?? defaultOutDir('frontier');
   checkMemory({ ...config, N: [Math.max(...config.N)] }, { threads });
   const controller = new AbortController();
   let stopSignal: 'SIGINT' | 'SIGTERM' = 'SIGINT';

@@ -1,6 +1,6 @@
 /** `richscale phase-diagram`: Fig. 1 (a) χ(β) lazy vs rich, (b, c) the (α, β) phase plots, as PNG and SVG. */
 import { Command } from 'commander';
-import { makeDirs } from '../../lib/io/mkdirs.js';
+import { checkOutPath, makeOutDir } from '../../lib/config/runFlags.js';
 import { writePlot } from '../../lib/plot/index.js';
 import { chiPlotSpec, phasePlotSpec } from '../../lib/scaling/phaseDiagram.js';
 
@@ -10,7 +10,8 @@ export function phaseDiagramCommand(): Command {
     .option('--out <dir>', 'output directory', 'results/phase-diagram')
     .option('--json', 'print the written file paths as JSON')
     .action(async (opts: { out: string; json?: boolean }) => {
-      await makeDirs(opts.out);
+      checkOutPath(opts.out);
+      await makeOutDir(opts.out);
       const written = [
         await writePlot(chiPlotSpec(), opts.out, 'chi'),
         await writePlot(phasePlotSpec('lazy'), opts.out, 'phase-lazy'),

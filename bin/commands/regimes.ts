@@ -14,6 +14,13 @@ function numberFlag(name: string, raw: string | undefined, required: boolean): n
   return v;
 }
 
+/** Paths of the numbers in a report that are not finite (NaN, ±Infinity): every printed number must be finite. */
+function nonFinite(v: unknown, path = ''): string[] {
+  if (typeof v === 'number') return Number.isFinite(v) ? [] : [path];
+  if (v === null || typeof v !== 'object') return [];
+  return Object.entries(v).flatMap(([k, x]) => nonFinite(x, path ? `${path}.${k}` : k));
+}
+
 export function regimesCommand(): Command {
   return new Command('regimes')
     .description('classify a task (hard / easy / super-easy) and print its lazy and rich exponents and compute-optimal laws (SPEC 4)')
@@ -30,6 +37,11 @@ export function regimesCommand(): Command {
         report = regimeReport(alpha, beta, gamma);
       } catch (err) {
         throw new ConfigError(`regimes: ${(err as Error).message}`);
+      }
+      const overflow = nonFinite(report);
+      if (overflow.length > 0) {
+        throw new ConfigError(`regimes: alpha = ${alpha}, beta = ${beta}${gamma !== null ? `, gamma = ${gamma}` : ''} are too extreme: ` +
+          `${overflow.join(', ')} would not be a finite number (overflow or division by ~0); use values of moderate size`);
       }
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatRegimeReport(report)}\n`);
     });

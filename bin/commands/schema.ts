@@ -1,6 +1,7 @@
 /** `richscale schema`: print (or write) the JSON Schema of a `simulate` config file. */
 import { Command } from 'commander';
 import { simulateJsonSchema } from '../../lib/config/schema.js';
+import { checkOutPath } from '../../lib/config/runFlags.js';
 import { atomicWrite } from '../../lib/io/atomicWrite.js';
 
 export function schemaText(): string {
@@ -13,7 +14,7 @@ export function schemaCommand(): Command {
     .option('--write <file>', 'write it to FILE instead of stdout')
     .action(async (opts: { write?: string }) => {
       const text = schemaText();
-      if (opts.write !== undefined) await atomicWrite(opts.write, text);
+      if (checkOutPath(opts.write, '--write') !== undefined) await atomicWrite(opts.write!, text);
       else process.stdout.write(text);
     });
 }

@@ -11,7 +11,7 @@ import {
   checkMemory, DEFAULT_MEMORY_FRACTION, defaultMaxMemory, formatBytes, parseMemorySize,
 } from '../../lib/config/memory.js';
 import { DEFAULT_PRESET, presetValuesLine, presetsHelp } from '../../lib/config/presets.js';
-import { defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
+import { checkOutPath, defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
 import { CONFIG_KEYS, KEYS, resolveSimulateConfig } from '../../lib/config/schema.js';
 import { removePendingTempFilesSync } from '../../lib/io/atomicWrite.js';
 import {
@@ -122,6 +122,7 @@ function parseCheckpointEvery(text: string): number {
 
 /** The config to run: from the preset, --config and flags, or (with --resume) from the folder's manifest. */
 async function resolveRun(opts: SimulateOptions, command: Command): Promise<{ config: ResolvedSimulateConfig; outDir: string; resuming: boolean; createdAt?: string }> {
+  checkOutPath(opts.resume, '--resume');
   if (opts.resume !== undefined) {
     const fromCli = [...CONFIG_KEYS.map((k) => KEYS[k].flag.split(' ')[0]!.replace(/^--/, '')), 'config', 'preset']
       .filter((name) => command.getOptionValueSource(name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())) === 'cli');
@@ -142,7 +143,7 @@ async function resolveRun(opts: SimulateOptions, command: Command): Promise<{ co
   }
   const fileConfig = opts.config !== undefined ? await loadConfigFile(opts.config) : undefined;
   const config = resolveSimulateConfig(opts.preset, fileConfig, flagsToConfigInput(opts), { fileLabel: opts.config });
-  const outDir = opts.out ?? defaultOutDir(opts.preset, new Date());
+  const outDir = checkOutPath(opts.out) ?? defaultOutDir(opts.preset, new Date());
   const m = await readManifest(outDir);
   if (m !== null && m.status === 'running' && !opts.force) {
     if (m.command === 'simulate' && m.configHash === configHash(config)) return { config, outDir, resuming: true, createdAt: m.createdAt };

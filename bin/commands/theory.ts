@@ -3,14 +3,14 @@
  * (solver chosen automatically or by --solver; docs/theory.md), and, for compare, the matching simulation
  * ensemble with a per-step deviation table.
  */
-import { makeDirs } from '../../lib/io/mkdirs.js';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { checkMemory } from '../../lib/config/memory.js';
-import { defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
+import { checkOutPath, defaultOutDir, makeOutDir, parseThreads } from '../../lib/config/runFlags.js';
 import { writeCurveCsv } from '../../lib/io/curveCsv.js';
+import { removeCreatedDirs } from '../../lib/io/outputs.js';
 import { runSweep, recordStepsFor, type ResolvedSimulateConfig, type SweepResult } from '../../lib/simulate/sweep.js';
-import { chooseSolver, solveFor, SOLVERS, type SolverChoice } from '../../lib/theory/dispatch.js';
+import { checkSolverParams, chooseSolver, solveFor, SOLVERS, type SolverChoice } from '../../lib/theory/dispatch.js';
 import { deviations, formatDeviations, writeTheoryOutputs, type TheoryRun } from '../../lib/theory/outputs.js';
 import { addConfigOptions, resolveConfigFlags, type ConfigFlagValues } from './configOptions.js';
 import { configHash } from '../../lib/io/configHash.js';
@@ -60,6 +60,12 @@ async function theoryRuns(
   return runs;
 }
 
+/** The solver choice and its parameters (ranges, step and cost limits) for every (N, γ), before any solve. */
+function checkTheoryParams(config: ResolvedSimulateConfig, solver: SolverChoice): void {
+  const steps = recordStepsFor(config);
+  for (const N of config.N) for (const g of config.gamma) checkSolverParams(config, N, g, chooseSolver(config, N, g, solver), steps);
+}
+
 /** The theory run's hash: the config and the solver choice. */
 const theoryHash = (config: ResolvedSimulateConfig, solver: SolverChoice): string => `${configHash(config)}-${solver}`;
 
@@ -87,9 +93,9 @@ export function theoryCommand(): Command {
       const startedAt = new Date();
       const config = await resolveConfigFlags(opts);
       const threads = parseThreads(opts.threads);
-      const out = opts.out ?? defaultOutDir('theory', startedAt);
-      for (const N of config.N) for (const g of config.gamma) chooseSolver(config, N, g, opts.solver); // fail fast
-      await makeDirs(out);
+      const out = checkOutPath(opts.out) ?? defaultOutDir('theory', startedAt);
+      checkTheoryParams(config, opts.solver); // fail fast, before anything is solved or written
+      await makeOutDir(out);
       const hash = theoryHash(config, opts.solver);
       const manifest = { command: 'theory', configHash: hash, config: { ...configToJson(config), solver: opts.solver } };
       const previous = await readManifest(out);
@@ -118,13 +124,21 @@ export function compareCommand(): Command {
       const config = await resolveConfigFlags(opts);
       const threads = parseThreads(opts.threads);
       checkMemory(config, { threads });
-      const out = opts.out ?? defaultOutDir('compare', startedAt);
-      for (const N of config.N) for (const g of config.gamma) chooseSolver(config, N, g, opts.solver); // fail fast
-      const { sim, runs } = await withSignals(async (signal) => {
-        const s: SweepResult = await runSweep(config, { threads, signal });
-        return { sim: s, runs: await theoryRuns(config, opts.solver, threads, signal) };
-      });
-      await makeDirs(out);
+      const out = checkOutPath(opts.out) ?? defaultOutDir('compare', startedAt);
+      checkTheoryParams(config, opts.solver); // fail fast, before anything is solved or written
+      // Create --out first: an unwritable location fails now, not after the whole sweep (removed again on failure).
+      const createdDirs = await makeOutDir(out);
+      let sim: SweepResult;
+      let runs: TheoryRun[];
+      try {
+        ({ sim, runs } = await withSignals(async (signal) => {
+          const s: SweepResult = await runSweep(config, { threads, signal });
+          return { sim: s, runs: await theoryRuns(config, opts.solver, threads, signal) };
+        }));
+      } catch (err) {
+        await removeCreatedDirs(createdDirs);
+        throw err;
+      }
       const manifest = { command: 'compare', configHash: theoryHash(config, opts.solver), config: { ...configToJson(config), solver: opts.solver } };
       await writeManifest(out, { ...manifest, status: 'running' });
       await writeCurveCsv(join(out, 'curve.csv'), sim);

@@ -2,9 +2,12 @@
  * `richscale validate`: regenerates docs/validation.md — the finite-N DMFT and the N = ∞ stochastic DMFT against
  * seed-averaged simulations on the validation set of the theory issue (SPEC 9). Takes several minutes.
  */
+import { open, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { ConfigError } from '../../lib/config/errors.js';
 import { atomicWrite } from '../../lib/io/atomicWrite.js';
-import { parseThreads } from '../../lib/config/runFlags.js';
+import { checkOutPath, parseThreads } from '../../lib/config/runFlags.js';
 import { dmftValidationTable, type DmftValidationRow } from '../../lib/theory/dmftValidation.js';
 import { formatValidationRow, stochasticValidationTable, VALIDATION_HEADER } from '../../lib/theory/stochasticValidation.js';
 
@@ -16,6 +19,33 @@ function dmftRow(r: DmftValidationRow): string {
     `${Number.isFinite(r.firstStepExactPct) ? `${r.firstStepExactPct.toFixed(4)}%` : '–'} | ${r.pass ? 'pass' : '**fail**'} |`;
 }
 
+/**
+ * The run takes minutes: make sure `path` can be written BEFORE it starts. atomicWrite puts a temp file beside
+ * the target and renames it over the target, so the target must not be a directory and its directory must let
+ * us create a file there (probed by creating and removing one).
+ */
+async function checkWritableFile(path: string): Promise<void> {
+  checkOutPath(path);
+  const why = (err: unknown): string => ((err as Error).message ?? String(err)).split('\n')[0]!;
+  try {
+    if ((await stat(path)).isDirectory()) {
+      throw new ConfigError(`validate: --out '${path}' is a directory: give a file name, e.g. ${join(path, 'validation.md')}`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`validate: cannot write '${path}': ${why(err)}`);
+  }
+  const dir = dirname(resolve(path));
+  const probe = join(dir, `.richscale-validate-probe.${process.pid}.tmp`);
+  try {
+    await (await open(probe, 'wx')).close();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? why(err);
+    throw new ConfigError(`validate: cannot write '${path}': cannot create a file in '${dir}' (${code})`);
+  }
+  await rm(probe, { force: true });
+}
+
 export function validateCommand(): Command {
   return new Command('validate')
     .description('regenerate docs/validation.md: DMFT and stochastic DMFT vs ≥ 32-seed simulations (several minutes)')
@@ -24,6 +54,7 @@ export function validateCommand(): Command {
     .option('--quick', 'a reduced set (N ≤ 256, fewer seeds) for a smoke check; the file says so')
     .action(async (opts: { out: string; threads: string; quick?: boolean }) => {
       const threads = parseThreads(opts.threads);
+      await checkWritableFile(opts.out);
       const started = new Date();
       const log = (s: string): void => { process.stderr.write(`${s}\n`); };
       const t0 = performance.now();

@@ -3,7 +3,7 @@
  * YAML. A richscale run.json (an object with "richscale" and "config" keys) stands for its "config". Every
  * failure is one line starting with "config:".
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import YAML from 'yaml';
 import { ConfigError } from './errors.js';
@@ -39,11 +39,24 @@ function parseYaml(text: string): { ok: true; value: unknown } | { ok: false; er
   if (docs.length > 1) return { ok: false, error: `holds ${docs.length} YAML documents, expected one` };
   const doc = docs[0];
   if (doc === undefined) return { ok: true, value: null };
-  const error = doc.errors[0];
+  // Warnings too (e.g. an unsupported %YAML version): a config file is read strictly.
+  const error = doc.errors[0] ?? doc.warnings[0];
   if (error !== undefined) {
     // prettyErrors: "… at line 2, column 1:" followed by a code frame; keep the first line.
     return { ok: false, error: firstLine(error.message).replace(/:$/, '') };
   }
+  // A key that is a list or mapping ("? [a, b]: 1") has no JS name; yaml would stringify it with a process warning.
+  let complexKey: string | undefined;
+  YAML.visit(doc, {
+    Pair(_, pair) {
+      if (pair.key !== null && !YAML.isScalar(pair.key)) {
+        complexKey = firstLine(String(pair.key));
+        return YAML.visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (complexKey !== undefined) return { ok: false, error: `key ${complexKey} is not a plain name` };
   try {
     return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) };
   } catch (err) {
@@ -94,12 +107,35 @@ export function parseConfigText(text: string, name: string): Record<string, unkn
   return value as Record<string, unknown>;
 }
 
+/** Config files are small; reading stops beyond this size (a device such as /dev/zero, or the wrong file). */
+export const MAX_CONFIG_BYTES = 16 * 2 ** 20;
+
+/** The file's bytes, refused beyond `max` bytes without reading further (so an endless device cannot hang us). */
+async function readBounded(path: string, max: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return Buffer.concat(chunks);
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > max) throw new ConfigError(`config: '${path}' is larger than ${max / 2 ** 20} MiB: not a config file`);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Read and parse a config file (not yet validated: see resolveSimulateConfig). */
 export async function loadConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readBounded(path, MAX_CONFIG_BYTES)).toString('utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new ConfigError(`config: cannot read '${path}': ${firstLine(e.message ?? String(e))}`);
   }

@@ -1,6 +1,7 @@
 /** Flags of `simulate` that are not part of the simulated config: threads, output directory. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirs } from '../io/mkdirs.js';
 import { ConfigError, showValue } from './errors.js';
 import { parseNumberToken } from './flags.js';
 
@@ -29,4 +30,25 @@ export function defaultOutDir(label: string, now: Date = new Date(), root = 'res
   let dir = base;
   for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
   return dir;
+}
+
+/**
+ * An output path given on the command line (`--out DIR`, `--write FILE`): an empty (or blank) string would
+ * silently mean the current directory, so it is refused. Returns the path unchanged (undefined stays undefined).
+ */
+export function checkOutPath(value: string | undefined, flag = '--out'): string | undefined {
+  if (value !== undefined && value.trim() === '') {
+    throw new ConfigError(`${flag} '${value}' is empty: give a path (or leave out ${flag} for the default)`);
+  }
+  return value;
+}
+
+/** makeDirs(dir) with the failure phrased as one line naming the directory (returns the directories created). */
+export async function makeOutDir(dir: string): Promise<string[]> {
+  try {
+    return await makeDirs(dir);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`cannot create output directory '${dir}': ${(e.message ?? String(e)).split('\n')[0]}`);
+  }
 }

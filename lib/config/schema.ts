@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { ResolvedSimulateConfig } from '../simulate/sweep.js';
 import { ConfigError, joinProblems, showValue } from './errors.js';
+import { truncationFloor } from '../task.js';
 import { getPreset } from './presets.js';
 
 export type { ResolvedSimulateConfig } from '../simulate/sweep.js';
@@ -310,6 +311,18 @@ export function taskProblems(c: Pick<ResolvedSimulateConfig, 'alpha' | 'beta' | 
   ];
 }
 
+/**
+ * The truncation floor Σ_{k>M} λ_k w*_k² ≈ M^{-αβ}/(αβ) (lib/task.ts, reported with every result) must be a finite
+ * double: for a tiny αβ (≲ 1e-16, e.g. beta = 1e-300) it is not, and runs would report (and write) a floor of 'inf'.
+ */
+export function floorProblems(c: Pick<ResolvedSimulateConfig, 'alpha' | 'beta' | 'M'>): string[] {
+  if (Number.isFinite(truncationFloor(c.alpha, c.beta, c.M))) return [];
+  return [
+    `config: alpha = ${showValue(c.alpha)} and beta = ${showValue(c.beta)} give a truncation floor Σ_{k>M} λ_k w*_k² ≈ ` +
+      `M^(-αβ)/(αβ) that is not a finite number (αβ = ${showValue(c.alpha * c.beta)} is too small): use a larger beta`,
+  ];
+}
+
 /** Checks that involve several keys of a complete config; one line per problem. */
 export function crossFieldProblems(c: ResolvedSimulateConfig): string[] {
   const problems: string[] = [];
@@ -323,6 +336,7 @@ export function crossFieldProblems(c: ResolvedSimulateConfig): string[] {
     }
   }
   problems.push(...taskProblems(c));
+  problems.push(...floorProblems(c));
   const limit = fmtCount(MAX_ELEMENTS);
   const Nmax = Math.max(...c.N);
   if (Nmax * c.M > MAX_ELEMENTS) {

@@ -3,7 +3,7 @@
  * [,seed_0..]) or any user CSV (header row, comma separated, optional double quotes) or JSON (an array of row
  * objects, or an object of equal-length column arrays). Columns are chosen by name; every problem is one line.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 /** A table of named columns; cells are numbers (NaN for empty/non-numeric) and the raw text for messages. */
 export interface Table {
@@ -110,12 +110,35 @@ export function parseJson(text: string, source: string): Table {
   throw new CurveInputError(`${source}: expected an array of row objects or an object of column arrays`);
 }
 
+/** Curve files larger than this are refused (a device such as /dev/zero would otherwise be read until memory runs out). */
+export const MAX_CURVE_FILE_BYTES = 256 * 2 ** 20;
+
+/** The file's text, refused beyond `max` bytes without reading further. */
+function readBoundedSync(path: string, max: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(4 << 20, max + 1 - total));
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) return Buffer.concat(chunks).toString('utf8');
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > max) throw new CurveInputError(`${path} is larger than ${max / 2 ** 20} MiB: not a curve file richscale can read`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Read a CSV or JSON file (JSON if the name ends in .json or the text starts with '[' or '{'). */
 export function readTable(path: string): Table {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedSync(path, MAX_CURVE_FILE_BYTES);
   } catch (err) {
+    if (err instanceof CurveInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new CurveInputError(code === 'ENOENT' ? `cannot read ${path}: no such file` : `cannot read ${path}: ${(err as Error).message}`);
   }

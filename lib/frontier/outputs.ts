@@ -6,7 +6,9 @@ import { writePlot, type PlotSpec, type Series } from '../plot/index.js';
 import { PALETTE } from '../plot/svg.js';
 import type { FrontierResult } from './run.js';
 
-const fmtCi = (ci: [number, number] | null): string => (ci ? `[${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}]` : 'n/a');
+/** A fitted number with 3 decimals, or 'n/a' when the fit has none (NaN: too few frontier points). */
+const fx = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+const fmtCi = (ci: [number, number] | null): string => (ci && Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? `[${fx(ci[0])}, ${fx(ci[1])}]` : 'n/a');
 
 export function frontierSummary(r: FrontierResult): string {
   const lines = [
@@ -17,8 +19,8 @@ export function frontierSummary(r: FrontierResult): string {
   for (const g of r.results) {
     const w = g.fit.window ? `${g.fit.window[0].toExponential(1)}–${g.fit.window[1].toExponential(1)}` : 'none';
     lines.push(
-      `${String(g.gamma).padEnd(5)} ${g.fit.lossExponent.value.toFixed(3)} ${fmtCi(g.fit.lossExponent.ci).padEnd(18)}  ` +
-        `${g.theory.lossExponent.toFixed(3)}   ${g.fit.modelExponent.value.toFixed(3)} ${fmtCi(g.fit.modelExponent.ci).padEnd(18)}  ` +
+      `${String(g.gamma).padEnd(5)} ${fx(g.fit.lossExponent.value)} ${fmtCi(g.fit.lossExponent.ci).padEnd(18)}  ` +
+        `${g.theory.lossExponent.toFixed(3)}   ${fx(g.fit.modelExponent.value)} ${fmtCi(g.fit.modelExponent.ci).padEnd(18)}  ` +
         `${g.theory.modelExponent.toFixed(3)}   ${w}`,
     );
     for (const warning of g.fit.warnings) lines.push(`  warning (γ = ${g.gamma}): ${warning}`);
@@ -57,15 +59,16 @@ function plots(r: FrontierResult): Array<[string, PlotSpec]> {
       return { label: `N = ${c.N}`, x: c.steps.map((t) => t * c.N), y: mean, color: PALETTE[i % PALETTE.length] };
     });
     const env = g.fit.points;
-    const frontier: Series = { label: `frontier L*(C), fit C^-${g.fit.lossExponent.value.toFixed(3)}`, x: env.map((p) => p.C), y: env.map((p) => p.loss), color: '#000000', dashed: true };
+    const fitLabel = Number.isFinite(g.fit.lossExponent.value) ? `fit C^-${fx(g.fit.lossExponent.value)}` : 'no fit';
+    const frontier: Series = { label: `frontier L*(C), ${fitLabel}`, x: env.map((p) => p.C), y: env.map((p) => p.loss), color: '#000000', dashed: true };
     out.push([`frontier-gamma${g.gamma}`, {
       title: `compute-optimal frontier, γ = ${g.gamma} (${g.dynamics}), α = ${r.config.alpha}, β = ${r.config.beta}`,
       xLabel: 'compute C = N·t', yLabel: 'loss L', logX: true, logY: true,
       series: [...series, frontier],
       notes: [`theory L* ~ C^-${g.theory.lossExponent.toFixed(3)}, N* ~ C^${g.theory.modelExponent.toFixed(3)} (SPEC 4.5)`,
-        `fit: L* exponent ${g.fit.lossExponent.value.toFixed(3)}, N* exponent ${g.fit.modelExponent.value.toFixed(3)}`],
+        `fit: L* exponent ${fx(g.fit.lossExponent.value)}, N* exponent ${fx(g.fit.modelExponent.value)}`],
     }]);
-    overlay.push({ label: `γ = ${g.gamma} (${g.dynamics}): fit ${g.fit.lossExponent.value.toFixed(3)}, theory ${g.theory.lossExponent.toFixed(3)}`,
+    overlay.push({ label: `γ = ${g.gamma} (${g.dynamics}): fit ${fx(g.fit.lossExponent.value)}, theory ${g.theory.lossExponent.toFixed(3)}`,
       x: env.map((p) => p.C), y: env.map((p) => p.loss), color: PALETTE[gi % PALETTE.length] });
   });
   out.push(['frontier', {

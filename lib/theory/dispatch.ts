@@ -7,11 +7,11 @@
  * The unprojected model and identity features have no finite-N bottleneck in these theories: N = ∞ solvers are used.
  */
 import type { ResolvedSimulateConfig } from '../simulate/sweep.js';
-import { DMFT_MAX_STEPS, solveDmft } from './dmft.js';
-import { logInterp, solveRichOde } from './ode.js';
-import { solveStochasticDmft } from './stochasticDmft.js';
+import { DMFT_MAX_STEPS, solveDmft, validateDmftParams, type DmftParams } from './dmft.js';
+import { logInterp, solveRichOde, validateRichOdeParams, type RichOdeParams } from './ode.js';
+import { resolveStochasticParams, solveStochasticDmft, type StochasticDmftParams } from './stochasticDmft.js';
 import type { TheoryCurve, TheoryRunOptions } from './types.js';
-import { solveLazyVolterra } from './volterra.js';
+import { solveLazyVolterra, validateLazyVolterraParams, type LazyVolterraParams } from './volterra.js';
 
 export const SOLVERS = ['auto', 'dmft', 'ode-map', 'ode-flow', 'volterra', 'stochastic'] as const;
 export type SolverChoice = (typeof SOLVERS)[number];
@@ -48,35 +48,85 @@ export interface DispatchOptions extends TheoryRunOptions {
   threads?: number;
 }
 
+/** The parameters the chosen solver is called with for one (N, γ) of a config. */
+type SolverCall =
+  | { solver: 'dmft'; params: DmftParams }
+  | { solver: 'ode-map' | 'ode-flow'; params: RichOdeParams }
+  | { solver: 'volterra'; params: LazyVolterraParams }
+  | { solver: 'stochastic'; params: StochasticDmftParams };
+
+function solverCall(c: ResolvedSimulateConfig, N: number, gamma: number, solver: Solver, recordSteps: Float64Array): SolverCall {
+  const base = { alpha: c.alpha, beta: c.beta, M: c.M, gamma, eta: c.eta };
+  switch (solver) {
+    case 'dmft':
+      return { solver, params: { ...base, N, batch: c.batch, steps: c.steps } };
+    case 'ode-map':
+      // Exact modes up to 1000 (O(n²) per step): the simulator's modes, not bins, when M is moderate.
+      return { solver, params: { ...base, form: 'map', tMax: c.steps, recordSteps, exactModes: Math.min(c.M, 1000) } };
+    case 'ode-flow':
+      return { solver, params: { ...base, form: 'flow', tMax: c.steps } };
+    case 'volterra':
+      return { solver, params: { alpha: c.alpha, beta: c.beta, eta: c.eta, batch: c.batch, M: c.M, tMax: c.steps, recordSteps } };
+    case 'stochastic': {
+      // An offset seed: realisation r must not reuse the stream that simulation seed r draws its A(0) from.
+      const finiteN = c.model === 'projected' && c.init === 'gaussian' && c.steps <= DMFT_MAX_STEPS ? { finiteN: N } : {};
+      return { solver, params: { ...base, batch: c.batch, steps: c.steps, realisations: Math.max(32, c.seeds),
+        seed: (c.seed + 1_000_003) % 2 ** 53, ...finiteN } };
+    }
+  }
+}
+
+/**
+ * Throws the error the solver would throw for this (N, γ) on its parameters (ranges, step and cost limits), without
+ * running it: a command checks every (N, γ) first, so that the last one's bad parameters do not surface only after
+ * the others have been solved (which can take minutes).
+ */
+export function checkSolverParams(c: ResolvedSimulateConfig, N: number, gamma: number, solver: Solver, recordSteps: Float64Array): void {
+  const call = solverCall(c, N, gamma, solver, recordSteps);
+  switch (call.solver) {
+    case 'dmft':
+      validateDmftParams(call.params);
+      break;
+    case 'ode-map':
+    case 'ode-flow':
+      validateRichOdeParams(call.params);
+      break;
+    case 'volterra':
+      validateLazyVolterraParams(call.params);
+      break;
+    case 'stochastic': {
+      const p = call.params;
+      resolveStochasticParams(p);
+      if (p.finiteN !== undefined) {
+        validateDmftParams({ alpha: p.alpha, beta: p.beta, M: p.M, gamma: p.gamma, eta: p.eta, batch: Infinity, steps: p.steps, N: p.finiteN });
+      }
+      break;
+    }
+  }
+}
+
 /** Runs the chosen solver and returns its curve resampled on `recordSteps`. */
 export async function solveFor(
   c: ResolvedSimulateConfig, N: number, gamma: number, solver: Solver, recordSteps: Float64Array, opts: DispatchOptions = {},
 ): Promise<TheoryCurve> {
-  const base = { alpha: c.alpha, beta: c.beta, M: c.M, gamma, eta: c.eta };
   const run = opts.signal ? { signal: opts.signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) } : (opts.onProgress ? { onProgress: opts.onProgress } : {});
+  const call = solverCall(c, N, gamma, solver, recordSteps);
   let curve: TheoryCurve;
-  switch (solver) {
+  switch (call.solver) {
     case 'dmft':
-      curve = await solveDmft({ ...base, N, batch: c.batch, steps: c.steps }, run);
+      curve = await solveDmft(call.params, run);
       break;
     case 'ode-map':
-      // Exact modes up to 1000 (O(n²) per step): the simulator's modes, not bins, when M is moderate.
-      curve = await solveRichOde({ ...base, form: 'map', tMax: c.steps, recordSteps, exactModes: Math.min(c.M, 1000) }, run);
-      break;
     case 'ode-flow':
-      curve = await solveRichOde({ ...base, form: 'flow', tMax: c.steps }, run);
+      curve = await solveRichOde(call.params, run);
       break;
     case 'volterra':
-      curve = await solveLazyVolterra({ alpha: c.alpha, beta: c.beta, eta: c.eta, batch: c.batch, M: c.M, tMax: c.steps, recordSteps }, run);
+      curve = await solveLazyVolterra(call.params, run);
       break;
-    case 'stochastic': {
-      // An offset seed: realisation r must not reuse the stream that simulation seed r draws its A(0) from.
-      const finiteN = c.model === 'projected' && c.init === 'gaussian' && c.steps <= DMFT_MAX_STEPS ? { finiteN: N } : {};
-      curve = await solveStochasticDmft({ ...base, batch: c.batch, steps: c.steps, realisations: Math.max(32, c.seeds),
-        seed: (c.seed + 1_000_003) % 2 ** 53, ...finiteN }, { ...run, ...(opts.threads ? { threads: opts.threads } : {}) });
-      if (!('finiteN' in finiteN)) curve.notes.push('no finite-N correction (N = ∞ theory)');
+    case 'stochastic':
+      curve = await solveStochasticDmft(call.params, { ...run, ...(opts.threads ? { threads: opts.threads } : {}) });
+      if (call.params.finiteN === undefined) curve.notes.push('no finite-N correction (N = ∞ theory)');
       break;
-    }
   }
   return resample(curve, recordSteps);
 }

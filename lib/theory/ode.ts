@@ -152,6 +152,11 @@ function resolve(params: RichOdeParams): Resolved {
   };
 }
 
+/** Throws the RangeError solveRichOde would throw for these parameters (cost limit included), without running. */
+export function validateRichOdeParams(params: RichOdeParams): void {
+  resolve(params);
+}
+
 async function runKernel(args: OdeKernelArgs, opts: TheoryRunOptions): Promise<OdeKernelResult> {
   if (opts.signal?.aborted) throw new CancelledError();
   if (opts.backend === 'reference') {

@@ -43,7 +43,8 @@ function fail(msg: string): never {
   throw new RangeError(`solveLazyVolterra: ${msg}`);
 }
 
-export async function solveLazyVolterra(params: LazyVolterraParams, opts: TheoryRunOptions = {}): Promise<TheoryCurve> {
+/** Checks the parameters (one-line RangeError naming the field, cost limit included) and builds the kernel input. */
+function prepare(params: LazyVolterraParams) {
   const num = (name: string, x: unknown, allowInf = false): number => {
     if (typeof x !== 'number' || Number.isNaN(x) || (!allowInf && !Number.isFinite(x))) fail(`${name} must be a finite number, got ${String(x)}`);
     return x;
@@ -75,6 +76,16 @@ export async function solveLazyVolterra(params: LazyVolterraParams, opts: Theory
     mode: form, eta, batch: Number.isFinite(batch) ? batch : Number.MAX_VALUE,
     lambda: bins.lambda, wstar: bins.wstar, mult: bins.mult, recordSteps,
   };
+  return { args, bins, batch, eta, form, recordSteps };
+}
+
+/** Throws the RangeError solveLazyVolterra would throw for these parameters, without running anything. */
+export function validateLazyVolterraParams(params: LazyVolterraParams): void {
+  prepare(params);
+}
+
+export async function solveLazyVolterra(params: LazyVolterraParams, opts: TheoryRunOptions = {}): Promise<TheoryCurve> {
+  const { args, bins, batch, eta, form, recordSteps } = prepare(params);
   if (opts.signal?.aborted) throw new CancelledError();
   const t0 = performance.now();
   let res: VolterraKernelResult;

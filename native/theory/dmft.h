@@ -41,8 +41,9 @@ struct Result {
 
 // Lazy N = ∞ starting point (SPEC 3.2 "Iteration").
 State LazyState(const Args& a);
-// One map X -> F(X).
-State Map(const Args& a, const State& X);
+// One map X -> F(X). With `cancel`, throws Cancelled when it is set: polled between the O(n³) matrix operations,
+// since one map costs bins · O(n³) (seconds to minutes at T = 1000).
+State Map(const Args& a, const State& X, const std::atomic<bool>* cancel = nullptr);
 // Damped fixed-point iteration; onIter(iter, residual) after each map; throws Cancelled when cancel is set.
 Result Solve(const Args& a, const std::atomic<bool>& cancel, const std::function<void(int64_t, double)>& onIter);
 

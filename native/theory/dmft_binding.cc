@@ -9,6 +9,9 @@
 #include <memory>
 #include <string>
 #include <utility>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "bindings.h"
 #include "common/args.h"
@@ -64,6 +67,15 @@ dmft::Args ParseArgs(Napi::Env env, const Napi::Value& value) {
   return a;
 }
 
+// Return the solve's freed O(T²) temporaries to the OS. glibc keeps freed blocks of this size in the arena of the
+// libuv thread that ran the solve (one arena per thread), so without this the process RSS stays up to (pool
+// threads) × the peak of a solve after it finished or was cancelled (measured: +124 MiB per thread at T = 1000).
+void ReleaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
 class DmftWorker final : public PromiseWorker {
  public:
   DmftWorker(Napi::Env env, dmft::Args args, Napi::Function onProgress, CancelFlag cancel)
@@ -71,10 +83,16 @@ class DmftWorker final : public PromiseWorker {
 
  protected:
   void Run(Reporter& report) override {
-    result_ = dmft::Solve(args_, cancelFlag(), [&report](int64_t it, double res) {
-      const double f = std::isfinite(res) ? res / (1.0 + res) : 0.999999;
-      report(static_cast<double>(it) + f);
-    });
+    try {
+      result_ = dmft::Solve(args_, cancelFlag(), [&report](int64_t it, double res) {
+        const double f = std::isfinite(res) ? res / (1.0 + res) : 0.999999;
+        report(static_cast<double>(it) + f);
+      });
+    } catch (...) {
+      ReleaseFreedMemory();  // cancelled or failed: the solve's matrices are already destroyed
+      throw;
+    }
+    ReleaseFreedMemory();
   }
 
   Napi::Value BuildResult(Napi::Env env) override {
