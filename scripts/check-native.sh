@@ -148,7 +148,8 @@ fi
 # Node is not instrumented: libasan must be the first library loaded, hence LD_PRELOAD (inherited by the vitest
 # forks). detect_leaks=0: V8 and Node keep allocations until exit by design. allow_user_segv_handler=1: Node
 # installs its own SIGSEGV handler (WebAssembly trap handling). Reports go to per-process files in build-asan/logs
-# (a report in a fork could otherwise be lost in vitest's output); any file there fails the check.
+# (a report in a fork could otherwise be lost in vitest's output); any file there fails the check. The sanitized
+# addon runs 2-4x slower, hence the longer per-test timeout.
 if [ $asan_ok -eq 0 ]; then
   t=$(date +%s)
   rm -rf "$LOG_DIR"
@@ -156,7 +157,7 @@ if [ $asan_ok -eq 0 ]; then
   env LD_PRELOAD="$LIBASAN" RICHSCALE_ADDON="$ASAN_ADDON" \
     ASAN_OPTIONS="detect_leaks=0:allow_user_segv_handler=1:halt_on_error=1:log_path=$LOG_DIR/asan" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$LOG_DIR/ubsan" \
-    "$VITEST" run "${VITEST_SUITES[@]}" >"$ASAN_DIR/vitest.log" 2>&1
+    "$VITEST" run --testTimeout=900000 "${VITEST_SUITES[@]}" >"$ASAN_DIR/vitest.log" 2>&1
   rc=$?
   reports=$(find "$LOG_DIR" -type f -size +0 | wc -l)
   [ "$reports" -gt 0 ] && rc=1
