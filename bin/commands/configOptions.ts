@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { flagsToConfigInput } from '../../lib/config/flags.js';
 import { loadConfigFile } from '../../lib/config/load.js';
 import { DEFAULT_PRESET, getPreset } from '../../lib/config/presets.js';
-import { CONFIG_KEYS, KEYS, resolveSimulateConfig, type ResolvedSimulateConfig } from '../../lib/config/schema.js';
+import { CONFIG_KEYS, KEYS, resolveSimulateConfig, type ConfigPurpose, type ResolvedSimulateConfig } from '../../lib/config/schema.js';
 
 export interface ConfigFlagValues extends Record<string, unknown> {
   config?: string;
@@ -22,8 +22,10 @@ export function addConfigOptions(cmd: Command, fileHelp = 'config file (.json, .
 }
 
 /** preset < defaults < --config file < flags, validated. */
-export async function resolveConfigFlags(opts: ConfigFlagValues, defaults: Partial<ResolvedSimulateConfig> = {}): Promise<ResolvedSimulateConfig> {
+export async function resolveConfigFlags(
+  opts: ConfigFlagValues, defaults: Partial<ResolvedSimulateConfig> = {}, purpose: ConfigPurpose = 'simulate',
+): Promise<ResolvedSimulateConfig> {
   const fileConfig = opts.config !== undefined ? await loadConfigFile(opts.config) : undefined;
   const base = { ...getPreset(opts.preset), ...defaults } as ResolvedSimulateConfig;
-  return resolveSimulateConfig(base, fileConfig, flagsToConfigInput(opts), { fileLabel: opts.config });
+  return resolveSimulateConfig(base, fileConfig, flagsToConfigInput(opts), { fileLabel: opts.config, purpose });
 }

@@ -15,16 +15,17 @@ import { checkOutPath, defaultOutDir, parseThreads } from '../../lib/config/runF
 import { CONFIG_KEYS, KEYS, resolveSimulateConfig } from '../../lib/config/schema.js';
 import { removePendingTempFilesSync } from '../../lib/io/atomicWrite.js';
 import {
-  formatSummary, jsonSummary, prepareOutDir, removeCreatedDirs, writeSweepOutputs,
+  clearRunOutputs, formatSummary, jsonSummary, prepareOutDir, removeCreatedDirs, writeSweepOutputs,
 } from '../../lib/io/outputs.js';
 import { rm } from 'node:fs/promises';
+import { describeLossSpikes, findLossSpikes } from '../../lib/simulate/spikes.js';
 import { join } from 'node:path';
 import { ConfigError } from '../../lib/config/errors.js';
 import { configHash } from '../../lib/io/configHash.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from '../../lib/io/manifest.js';
 import { configToJson } from '../../lib/io/runJson.js';
 import { CheckpointStore } from '../../lib/simulate/checkpoint.js';
-import { runSweep, type ResolvedSimulateConfig } from '../../lib/simulate/sweep.js';
+import { runSweep, type ResolvedSimulateConfig, type SweepResult } from '../../lib/simulate/sweep.js';
 
 /** Where an output folder keeps its seeds' checkpoints until the run completes. */
 export const CHECKPOINT_DIR = '.checkpoint';
@@ -120,6 +121,14 @@ function parseCheckpointEvery(text: string): number {
   return x;
 }
 
+/** One warning per (N, γ) run whose seeds show loss spikes (lib/simulate/spikes.ts). */
+function spikeWarnings(result: SweepResult): string[] {
+  return result.runs.flatMap((r) => {
+    const w = describeLossSpikes(r.gamma, r.N, result.config.seeds, result.config.eta, findLossSpikes(r.steps, r.perSeedLoss));
+    return w === null ? [] : [w];
+  });
+}
+
 /** The config to run: from the preset, --config and flags, or (with --resume) from the folder's manifest. */
 async function resolveRun(opts: SimulateOptions, command: Command): Promise<{ config: ResolvedSimulateConfig; outDir: string; resuming: boolean; createdAt?: string }> {
   checkOutPath(opts.resume, '--resume');
@@ -166,7 +175,10 @@ async function simulate(opts: SimulateOptions, command: Command): Promise<void> 
   const store = new CheckpointStore(join(outDir, CHECKPOINT_DIR), hash, (key, why) => {
     if (!opts.json) process.stderr.write(`richscale: seed ${key}: ${why}; it restarts\n`);
   });
-  if (opts.force && !resuming) await store.clear();
+  if (opts.force && !resuming) {
+    await store.clear();
+    await clearRunOutputs(outDir);
+  }
   await writeManifest(outDir, { command: 'simulate', configHash: hash, config: configToJson(config), status: 'running', ...(createdAt ? { createdAt } : {}) });
   // Without checkpoints a stopped run leaves nothing worth keeping: the manifest goes, and the folders made now.
   const discard = async (): Promise<void> => {
@@ -260,6 +272,7 @@ async function simulate(opts: SimulateOptions, command: Command): Promise<void> 
     }
     await writeManifest(outDir, { command: 'simulate', configHash: hash, config: configToJson(config), status: 'complete', ...(createdAt ? { createdAt } : {}) });
     await store.clear();
+    if (!opts.json) for (const w of spikeWarnings(result)) process.stderr.write(`richscale: warning: ${w}\n`);
     if (opts.json) process.stdout.write(JSON.stringify(jsonSummary(result, out), null, 2) + '\n');
     else if (opts.quiet) process.stdout.write(`results in ${out.dir}\n`);
     else process.stdout.write(formatSummary(result, out) + '\n');

@@ -6,20 +6,22 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { checkMemory } from '../../lib/config/memory.js';
-import { checkOutPath, defaultOutDir, makeOutDir, parseThreads } from '../../lib/config/runFlags.js';
+import { rm } from 'node:fs/promises';
+import { ConfigError } from '../../lib/config/errors.js';
+import { checkOutPath, defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
 import { writeCurveCsv } from '../../lib/io/curveCsv.js';
-import { removeCreatedDirs } from '../../lib/io/outputs.js';
+import { clearRunOutputs, prepareOutDir, removeCreatedDirs } from '../../lib/io/outputs.js';
 import { runSweep, recordStepsFor, type ResolvedSimulateConfig, type SweepResult } from '../../lib/simulate/sweep.js';
-import { checkSolverParams, chooseSolver, solveFor, SOLVERS, type SolverChoice } from '../../lib/theory/dispatch.js';
+import { checkSolverParams, chooseSolver, solveFor, SOLVERS, theoryWidth, type SolverChoice } from '../../lib/theory/dispatch.js';
 import { deviations, formatDeviations, writeTheoryOutputs, type TheoryRun } from '../../lib/theory/outputs.js';
 import { addConfigOptions, resolveConfigFlags, type ConfigFlagValues } from './configOptions.js';
 import { configHash } from '../../lib/io/configHash.js';
-import { readManifest, writeManifest } from '../../lib/io/manifest.js';
+import { MANIFEST_FILE, readManifest, writeManifest } from '../../lib/io/manifest.js';
 import { configToJson } from '../../lib/io/runJson.js';
 import { TheoryRunStore } from '../../lib/theory/runStore.js';
 import { InterruptedError } from './simulate.js';
 
-interface TheoryFlags extends ConfigFlagValues { solver: SolverChoice; out?: string; json?: boolean; quiet?: boolean }
+interface TheoryFlags extends ConfigFlagValues { solver: SolverChoice; out?: string; json?: boolean; quiet?: boolean; force?: boolean }
 
 const SOLVER_HELP = `
 Solvers (docs/theory.md): dmft (finite N; B = inf any γ, finite B only at γ = 0; T ≤ 1000), ode-map / ode-flow
@@ -31,22 +33,36 @@ function common(cmd: Command): Command {
   addConfigOptions(cmd)
     .addOption(new Option('--solver <name>', 'theory solver').choices([...SOLVERS]).default('auto'))
     .option('--out <dir>', 'output directory (default: results/<command>-<timestamp>)')
+    .option('--force', 'write into --out even if it holds another run (run.json, or an unfinished run of another config), replacing it')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'print only where the results are')
     .addHelpText('after', SOLVER_HELP);
   return cmd;
 }
 
+/**
+ * One theory run per (N, γ). An N = ∞ solver's curve does not depend on N: it is solved once per γ and, with
+ * `perWidth` (compare: one theory line per simulated N), shared by every N; without it (theory), listed once.
+ */
 async function theoryRuns(
-  config: ResolvedSimulateConfig, solver: SolverChoice, threads: number, signal: AbortSignal, store?: TheoryRunStore,
+  config: ResolvedSimulateConfig, solver: SolverChoice, threads: number, signal: AbortSignal,
+  { store, perWidth }: { store?: TheoryRunStore; perWidth: boolean },
 ): Promise<TheoryRun[]> {
   const steps = recordStepsFor(config);
   const runs: TheoryRun[] = [];
+  const solved = new Map<string, TheoryRun>();
   for (const N of config.N) {
     for (const gamma of config.gamma) {
       const s = chooseSolver(config, N, gamma, solver);
+      const key = `${theoryWidth(config, N, gamma, s)} ${gamma} ${s}`;
+      const same = solved.get(key);
+      if (same) {
+        if (perWidth) runs.push({ ...same, N });
+        continue;
+      }
       const saved = await store?.load(N, gamma, s);
       if (saved) {
+        solved.set(key, saved);
         runs.push(saved);
         continue;
       }
@@ -54,6 +70,7 @@ async function theoryRuns(
       const curve = await solveFor(config, N, gamma, s, steps, { signal, threads });
       const run: TheoryRun = { N, gamma, solver: s, curve, seconds: (performance.now() - t0) / 1000 };
       await store?.save(run);
+      solved.set(key, run);
       runs.push(run);
     }
   }
@@ -64,6 +81,38 @@ async function theoryRuns(
 function checkTheoryParams(config: ResolvedSimulateConfig, solver: SolverChoice): void {
   const steps = recordStepsFor(config);
   for (const N of config.N) for (const g of config.gamma) checkSolverParams(config, N, g, chooseSolver(config, N, g, solver), steps);
+}
+
+/**
+ * Creates --out and makes sure it holds no other run: a folder with a finished run (run.json) or an unfinished run
+ * of another config or command is refused unless --force, which removes that run's files first. An unfinished
+ * run of the same command and hash is continued (theory keeps its finished solves). Returns the directories created.
+ */
+async function prepareRunDir(out: string, command: 'theory' | 'compare', hash: string, force: boolean): Promise<string[]> {
+  const previous = await readManifest(out);
+  const sameUnfinished = previous !== null && previous.status === 'running' && previous.command === command && previous.configHash === hash;
+  if (!force && !sameUnfinished && previous !== null && previous.status === 'running') {
+    throw new ConfigError([`'${out}' holds an unfinished ${previous.command} run of another config (hash ${previous.configHash}, this one ${hash}): ` +
+      'choose another --out, or add --force to discard it']);
+  }
+  const { createdDirs } = await prepareOutDir(out, { force: force || sameUnfinished });
+  if (force) {
+    await clearRunOutputs(out);
+    await rm(join(out, MANIFEST_FILE), { force: true });
+    if (!sameUnfinished) await rm(join(out, '.checkpoint'), { recursive: true, force: true });
+  }
+  return createdDirs;
+}
+
+/** The solvers' warnings (notes starting 'warning:', e.g. a truncation-limited curve) as stderr lines. */
+function printWarnings(runs: TheoryRun[]): void {
+  const seen = new Set<string>();
+  for (const r of runs) {
+    for (const n of r.curve.notes) {
+      const line = `richscale: warning (γ = ${r.gamma}, ${r.solver}): ${n.replace(/^warning: /, '')}`;
+      if (n.startsWith('warning:') && !seen.has(line)) { seen.add(line); process.stderr.write(`${line}\n`); }
+    }
+  }
 }
 
 /** The theory run's hash: the config and the solver choice. */
@@ -91,26 +140,32 @@ export function theoryCommand(): Command {
     .description('theory loss curves (DMFT, N = ∞ ODE, lazy finite-B recursion, stochastic DMFT) for a simulate-style config'))
     .action(async (opts: TheoryFlags) => {
       const startedAt = new Date();
-      const config = await resolveConfigFlags(opts);
+      const config = await resolveConfigFlags(opts, {}, 'theory');
       const threads = parseThreads(opts.threads);
       const out = checkOutPath(opts.out) ?? defaultOutDir('theory', startedAt);
       checkTheoryParams(config, opts.solver); // fail fast, before anything is solved or written
-      await makeOutDir(out);
       const hash = theoryHash(config, opts.solver);
+      await prepareRunDir(out, 'theory', hash, opts.force === true);
       const manifest = { command: 'theory', configHash: hash, config: { ...configToJson(config), solver: opts.solver } };
       const previous = await readManifest(out);
       await writeManifest(out, { ...manifest, status: 'running', ...(previous?.configHash === hash ? { createdAt: previous.createdAt } : {}) });
       const store = new TheoryRunStore(join(out, '.checkpoint'), hash);
-      const runs = await withSignals((signal) => theoryRuns(config, opts.solver, threads, signal, store),
+      const runs = await withSignals((signal) => theoryRuns(config, opts.solver, threads, signal, { store, perWidth: false }),
         `: finished solves are saved in ${out}; rerun the same command (same --out) to continue`);
       const files = await writeTheoryOutputs(out, config, runs, { argv: process.argv.slice(2), startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000 });
       await writeManifest(out, { ...manifest, status: 'complete', ...(previous?.configHash === hash ? { createdAt: previous.createdAt } : {}) });
       await store.clear();
+      printWarnings(runs);
       if (opts.json) {
         process.stdout.write(JSON.stringify({ outDir: out, files, runs: runs.map((r) => ({ gamma: r.gamma, N: r.N, solver: r.solver,
           finalLoss: r.curve.loss[r.curve.loss.length - 1], seconds: r.seconds })) }, null, 2) + '\n');
       } else {
-        if (!opts.quiet) for (const r of runs) process.stdout.write(`γ = ${r.gamma}, N = ${r.N}: ${r.solver}, final loss ${r.curve.loss[r.curve.loss.length - 1]!.toExponential(4)} (${r.seconds.toFixed(2)} s)\n`);
+        if (!opts.quiet) {
+          for (const r of runs) {
+            const w = theoryWidth(config, r.N, r.gamma, r.solver);
+            process.stdout.write(`γ = ${r.gamma}, N = ${Number.isFinite(w) ? w : '∞'}: ${r.solver}, final loss ${r.curve.loss[r.curve.loss.length - 1]!.toExponential(4)} (${r.seconds.toFixed(2)} s)\n`);
+          }
+        }
         process.stdout.write(`results in ${out} (${files.join(', ')})\n`);
       }
     });
@@ -127,13 +182,13 @@ export function compareCommand(): Command {
       const out = checkOutPath(opts.out) ?? defaultOutDir('compare', startedAt);
       checkTheoryParams(config, opts.solver); // fail fast, before anything is solved or written
       // Create --out first: an unwritable location fails now, not after the whole sweep (removed again on failure).
-      const createdDirs = await makeOutDir(out);
+      const createdDirs = await prepareRunDir(out, 'compare', theoryHash(config, opts.solver), opts.force === true);
       let sim: SweepResult;
       let runs: TheoryRun[];
       try {
         ({ sim, runs } = await withSignals(async (signal) => {
           const s: SweepResult = await runSweep(config, { threads, signal });
-          return { sim: s, runs: await theoryRuns(config, opts.solver, threads, signal) };
+          return { sim: s, runs: await theoryRuns(config, opts.solver, threads, signal, { perWidth: true }) };
         }));
       } catch (err) {
         await removeCreatedDirs(createdDirs);
@@ -146,6 +201,7 @@ export function compareCommand(): Command {
         { argv: process.argv.slice(2), startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000 }, sim))];
       await writeManifest(out, { ...manifest, status: 'complete' });
       const worst = deviations(runs, sim.runs).worst;
+      printWarnings(runs);
       if (opts.json) process.stdout.write(JSON.stringify({ outDir: out, files, deviations: worst }, null, 2) + '\n');
       else {
         if (!opts.quiet) process.stdout.write(formatDeviations(worst) + '\n');

@@ -232,13 +232,13 @@ export function formatZodIssues(error: z.ZodError, input: unknown, source?: stri
   const lines: string[] = [];
   for (const issue of flattenUnions(error.issues)) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
+      // Each unknown key with its closest valid key, if any; the list of valid keys once, after them.
+      const keys = issue.keys.map((key) => {
         const hint = suggestKey(key);
-        lines.push(
-          `${prefix} unknown key '${key}'` +
-            (hint ? ` (did you mean '${hint}'?)` : ` (valid keys: ${CONFIG_KEYS.join(', ')})`),
-        );
-      }
+        return `'${key}'${hint ? ` (did you mean '${hint}'?)` : ''}`;
+      });
+      lines.push(`${prefix} unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` +
+        (issue.keys.some((k) => !suggestKey(k)) ? ` (valid keys: ${CONFIG_KEYS.join(', ')})` : ''));
       continue;
     }
     const [key, ...rest] = issue.path;
@@ -323,8 +323,12 @@ export function floorProblems(c: Pick<ResolvedSimulateConfig, 'alpha' | 'beta' |
   ];
 }
 
-/** Checks that involve several keys of a complete config; one line per problem. */
-export function crossFieldProblems(c: ResolvedSimulateConfig): string[] {
+/**
+ * Checks that involve several keys of a complete config; one line per problem. `purpose: 'theory'` leaves out
+ * the limits on the simulator's arrays (A(0), G, explicit batches, the data matrix): the N = ∞ solvers log-bin
+ * the modes (M up to 2^53 costs nothing), and each solver checks its own cost (lib/theory/dispatch.ts).
+ */
+export function crossFieldProblems(c: ResolvedSimulateConfig, purpose: ConfigPurpose = 'simulate'): string[] {
   const problems: string[] = [];
   if (c.init === 'identity') {
     const bad = c.N.filter((n) => n !== c.M);
@@ -337,6 +341,15 @@ export function crossFieldProblems(c: ResolvedSimulateConfig): string[] {
   }
   problems.push(...taskProblems(c));
   problems.push(...floorProblems(c));
+  const limit = fmtCount(MAX_ELEMENTS);
+  if (purpose === 'simulate') problems.push(...simulationSizeProblems(c));
+  problems.push(...recordProblems(c));
+  return problems;
+}
+
+/** The simulator's array sizes: A(0) (N×M), G (N×N), an explicit batch (B×M), the data matrix (P×M). */
+function simulationSizeProblems(c: ResolvedSimulateConfig): string[] {
+  const problems: string[] = [];
   const limit = fmtCount(MAX_ELEMENTS);
   const Nmax = Math.max(...c.N);
   if (Nmax * c.M > MAX_ELEMENTS) {
@@ -366,6 +379,13 @@ export function crossFieldProblems(c: ResolvedSimulateConfig): string[] {
         `${fmtCount(c.data * c.M)} elements (${fmtBytes(c.data * c.M)} per seed), the limit is ${limit}`,
     );
   }
+  return problems;
+}
+
+/** Recorded points: record = 'all' and the stored per-seed curves. */
+function recordProblems(c: ResolvedSimulateConfig): string[] {
+  const problems: string[] = [];
+  const limit = fmtCount(MAX_ELEMENTS);
   if (c.record === 'all' && c.steps > MAX_RECORD_ALL_STEPS) {
     problems.push(
       `config: record = 'all' with steps = ${c.steps} is too many recorded points ` +
@@ -386,9 +406,14 @@ export function crossFieldProblems(c: ResolvedSimulateConfig): string[] {
   return problems;
 }
 
+/** What a config is resolved for: a simulation (its array sizes are checked) or a theory solve only. */
+export type ConfigPurpose = 'simulate' | 'theory';
+
 export interface ResolveOptions {
   /** Name of the config file, used in messages about it. */
   fileLabel?: string;
+  /** 'theory': the simulator's array-size limits do not apply (default 'simulate'). */
+  purpose?: ConfigPurpose;
   /** Name of the flags layer in messages (default: none, "config:"). */
   flagLabel?: string;
 }
@@ -421,7 +446,7 @@ export function resolveSimulateConfig(
   const missing = CONFIG_KEYS.filter((k) => merged[k] === undefined);
   if (missing.length > 0) throw new ConfigError(`config: missing key(s) ${missing.join(', ')}`);
   const config = merged as ResolvedSimulateConfig;
-  const cross = crossFieldProblems(config);
+  const cross = crossFieldProblems(config, opts.purpose);
   if (cross.length > 0) throw new ConfigError(cross);
   return config;
 }

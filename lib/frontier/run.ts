@@ -17,6 +17,7 @@ import { configToJson } from '../io/runJson.js';
 import { computeOptimal } from '../scaling/computeOptimal.js';
 import { classifyTask } from '../scaling/regimes.js';
 import { CheckpointStore } from '../simulate/checkpoint.js';
+import { describeLossSpikes, findLossSpikes } from '../simulate/spikes.js';
 import { runSweep, type ResolvedSimulateConfig } from '../simulate/sweep.js';
 import { fitFrontier, type FrontierFit, type SeedCurves } from './fit.js';
 
@@ -131,6 +132,10 @@ export async function runFrontier(config: ResolvedSimulateConfig, outDir: string
     const theory = computeOptimal(config.alpha, config.beta, dynamics);
     const fit = fitFrontier(curves, { bootstrap: opts.bootstrap ?? 500, seed: config.seed });
     if (gamma > 0 && regime !== 'hard') fit.warnings.push('rich = lazy outside hard tasks (SPEC 4.5)');
+    for (const c of curves) {
+      const w = describeLossSpikes(gamma, c.N, c.perSeed.length, config.eta, findLossSpikes(c.steps, c.perSeed));
+      if (w !== null) fit.warnings.push(w);
+    }
     return { gamma, dynamics, fit, theory: { lossExponent: theory.lossExponent, modelExponent: theory.modelExponent }, curves };
   });
   return {

@@ -110,6 +110,25 @@ export async function prepareOutDir(dir: string, opts: { force?: boolean } = {})
   }
 }
 
+/** Result files any richscale run command (simulate, theory, compare) may leave in its folder, run.json first. */
+const RUN_RESULT_FILES = [OUTPUT_FILES.run, OUTPUT_FILES.curve, OUTPUT_FILES.png, OUTPUT_FILES.svg,
+  'theory.csv', 'compare.csv', 'compare.png', 'compare.svg'] as const;
+
+/**
+ * --force: remove the previous run's result files before a new run starts (run.json first, so that an interrupted
+ * removal never leaves a folder that looks complete). A new run that then fails leaves no old result behind that
+ * could be mistaken for its own; files richscale does not write are left alone.
+ */
+export async function clearRunOutputs(dir: string): Promise<void> {
+  for (const f of RUN_RESULT_FILES) {
+    try {
+      await rm(join(dir, f), { force: true });
+    } catch (err) {
+      throw new OutputError(`cannot remove '${join(dir, f)}' (--force): ${reason(err)}`, err);
+    }
+  }
+}
+
 /** Remove `dir` if it is empty (after a failed or interrupted run); never removes anything else. */
 export async function removeIfEmpty(dir: string): Promise<void> {
   await rmdir(dir).catch(() => undefined);

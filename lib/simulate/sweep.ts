@@ -76,10 +76,10 @@ export class DivergenceError extends Error {
   constructor(readonly step: number, readonly gamma: number, readonly N: number, readonly seedIndex: number, eta: number) {
     super(
       `diverged at step ${step} (γ = ${gamma}, N = ${N}, seed index ${seedIndex}): the loss became non-finite or ` +
-      `exceeded 1e4·L(0); use a smaller learning rate, e.g. --eta ${+(eta / 2).toPrecision(3)} (now ${eta})` +
+      `exceeded 1e4·L(0); use a smaller learning rate, e.g. --eta ${+Math.min(eta / 2, 1).toPrecision(3)} (now ${eta})` +
       (gamma > 0
         ? `, or a smaller γ than ${gamma}: stability needs η·λ_max < 2, and the kernel grows by 1 + γ|w|²`
-        : ': stability needs η·λ_max < 2'),
+        : ': stability needs η·λ_max < 2, and λ_max ≥ λ_1 = 1'),
     );
     this.name = 'DivergenceError';
   }

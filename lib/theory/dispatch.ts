@@ -7,7 +7,8 @@
  * The unprojected model and identity features have no finite-N bottleneck in these theories: N = ∞ solvers are used.
  */
 import type { ResolvedSimulateConfig } from '../simulate/sweep.js';
-import { DMFT_MAX_STEPS, solveDmft, validateDmftParams, type DmftParams } from './dmft.js';
+import { truncationFloor } from '../task.js';
+import { DMFT_MAX_STEPS, DmftError, solveDmft, validateDmftParams, type DmftParams } from './dmft.js';
 import { logInterp, solveRichOde, validateRichOdeParams, type RichOdeParams } from './ode.js';
 import { resolveStochasticParams, solveStochasticDmft, type StochasticDmftParams } from './stochasticDmft.js';
 import type { TheoryCurve, TheoryRunOptions } from './types.js';
@@ -98,7 +99,13 @@ export function checkSolverParams(c: ResolvedSimulateConfig, N: number, gamma: n
       const p = call.params;
       resolveStochasticParams(p);
       if (p.finiteN !== undefined) {
-        validateDmftParams({ alpha: p.alpha, beta: p.beta, M: p.M, gamma: p.gamma, eta: p.eta, batch: Infinity, steps: p.steps, N: p.finiteN });
+        try {
+          validateDmftParams({ alpha: p.alpha, beta: p.beta, M: p.M, gamma: p.gamma, eta: p.eta, batch: Infinity, steps: p.steps, N: p.finiteN });
+        } catch (err) {
+          // Name the solver the user chose: the DMFT only supplies its finite-N correction.
+          if (err instanceof DmftError) throw new DmftError(err.message.replace(/^dmft: /, 'stochastic (finite-N correction by the B = ∞ DMFT): '));
+          throw err;
+        }
       }
       break;
     }
@@ -128,7 +135,39 @@ export async function solveFor(
       if (call.params.finiteN === undefined) curve.notes.push('no finite-N correction (N = ∞ theory)');
       break;
   }
-  return resample(curve, recordSteps);
+  return flagTruncation(resample(curve, recordSteps), c);
+}
+
+/**
+ * The width a solver's curve is for: N for the finite-N DMFT (and the stochastic solver with its finite-N
+ * correction), Infinity for the N = ∞ solvers, whose curve does not depend on the config's N.
+ */
+export function theoryWidth(c: ResolvedSimulateConfig, N: number, gamma: number, solver: Solver): number {
+  const call = solverCall(c, N, gamma, solver, new Float64Array(0));
+  if (call.solver === 'dmft') return N;
+  if (call.solver === 'stochastic' && call.params.finiteN !== undefined) return N;
+  return Infinity;
+}
+
+/** A loss below this multiple of the truncation floor is dominated by the cut at M (as in the fit window rule). */
+export const TRUNCATION_WARN_FACTOR = 10;
+
+/**
+ * Marks the curve truncation-limited from the first recorded step whose loss falls below 10× the truncation floor
+ * Σ_{k>M} λ_k w*_k² (SPEC 8.2 "How many modes"): the learning front has reached M, the dropped tail would dominate
+ * the true loss, and local slopes there measure the cut, not the task. Adds a 'warning:' note and a diagnostic.
+ */
+export function flagTruncation(curve: TheoryCurve, c: Pick<ResolvedSimulateConfig, 'alpha' | 'beta' | 'M'>): TheoryCurve {
+  const floor = truncationFloor(c.alpha, c.beta, c.M);
+  if (!(floor > 0)) return curve;
+  const i = curve.loss.findIndex((L, j) => curve.steps[j]! > 0 && L < TRUNCATION_WARN_FACTOR * floor);
+  if (i < 0) return curve;
+  const t = curve.steps[i]!;
+  curve.diagnostics.truncationLimitedFrom = t;
+  curve.notes.push(`warning: truncation-limited from step ${t}: the loss (${curve.loss[i]!.toExponential(2)}) is below ` +
+    `${TRUNCATION_WARN_FACTOR}× the truncation floor ${floor.toExponential(2)} of M = ${c.M} modes (the learning front has reached M); ` +
+    `raise --M (the N = ∞ solvers log-bin modes, so M = 1e9 or more costs little)`);
+  return curve;
 }
 
 /** The curve at the given steps: exact where the solver has the step, log-log interpolation otherwise. */

@@ -6,20 +6,31 @@ import { join } from 'node:path';
 import { atomicWrite } from '../io/atomicWrite.js';
 import { configToJson, jsonSafe } from '../io/runJson.js';
 import { richscaleVersion } from '../io/version.js';
-import { writePlot, type PlotSpec, type Series } from '../plot/index.js';
+import { REFERENCE_COLOR, referenceLine, writePlot, type PlotSpec, type Series } from '../plot/index.js';
 import { PALETTE } from '../plot/svg.js';
 import type { EnsembleResult, ResolvedSimulateConfig, SweepResult } from '../simulate/sweep.js';
-import type { Solver } from './dispatch.js';
+import { theoryWidth, type Solver } from './dispatch.js';
 import type { TheoryCurve } from './types.js';
 
 export interface TheoryRun { N: number; gamma: number; solver: Solver; curve: TheoryCurve; seconds: number }
 
 const num = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '' : String(x));
 
-function theoryCsv(runs: TheoryRun[]): string {
-  const rows = ['gamma,N,step,loss,loss_stderr,solver'];
+/** The width a run's curve is for, as written: N, or 'inf' for an N = ∞ solver. */
+const widthText = (config: ResolvedSimulateConfig, r: TheoryRun): string => {
+  const w = theoryWidth(config, r.N, r.gamma, r.solver);
+  return Number.isFinite(w) ? String(w) : 'inf';
+};
+
+/**
+ * theory: one row per step, N = the width the curve is for ('inf' for N = ∞ solvers). compare (`simN`): N is the
+ * simulated width the theory line is compared with, and theory_N says which width the theory itself has.
+ */
+function theoryCsv(config: ResolvedSimulateConfig, runs: TheoryRun[], simN = false): string {
+  const rows = [simN ? 'gamma,N,theory_N,step,loss,loss_stderr,solver' : 'gamma,N,step,loss,loss_stderr,solver'];
   for (const r of runs) {
-    r.curve.steps.forEach((t, i) => rows.push(`${r.gamma},${r.N},${t},${num(r.curve.loss[i])},${num(r.curve.lossStderr?.[i])},${r.solver}`));
+    const n = simN ? `${r.N},${widthText(config, r)}` : widthText(config, r);
+    r.curve.steps.forEach((t, i) => rows.push(`${r.gamma},${n},${t},${num(r.curve.loss[i])},${num(r.curve.lossStderr?.[i])},${r.solver}`));
   }
   return rows.join('\n') + '\n';
 }
@@ -45,8 +56,14 @@ export function theoryPlotSpec(config: ResolvedSimulateConfig, runs: TheoryRun[]
       });
     }
     const p = positive(r.curve.steps, r.curve.loss);
-    series.push({ label: `theory (${r.solver}) γ = ${r.gamma}, N = ${r.N}`, color, dashed: sim !== undefined, ...p });
+    const width = widthText(config, r) === 'inf' ? '∞' : String(r.N);
+    series.push({ label: `theory (${r.solver}) γ = ${r.gamma}, N = ${width}${sim && width === '∞' ? ` (vs sim N = ${r.N})` : ''}`,
+      color, dashed: sim !== undefined, ...p });
   });
+  // The lazy reference slope t^-β (as in simulate's plot), anchored on the first theory curve.
+  const first = runs[0];
+  const ref = first ? referenceLine(first.curve.steps, first.curve.loss, config.beta) : null;
+  if (ref) series.push({ label: `lazy reference t^-β (β = ${config.beta})`, x: ref.x, y: ref.y, dashed: true, color: REFERENCE_COLOR });
   return {
     title: `${sims.length > 0 ? 'simulation vs theory' : 'theory'}: α = ${config.alpha}, β = ${config.beta}`,
     xLabel: 'SGD step t', yLabel: 'loss L(t)', logX: true, logY: true, series,
@@ -100,11 +117,11 @@ export async function writeTheoryOutputs(
   if (sim) {
     const dev = deviations(runs, sim.runs);
     await atomicWrite(join(dir, 'compare.csv'), dev.csv);
-    await atomicWrite(join(dir, 'theory.csv'), theoryCsv(runs));
+    await atomicWrite(join(dir, 'theory.csv'), theoryCsv(config, runs, true));
     await writePlot(theoryPlotSpec(config, runs, sim.runs), dir, 'compare');
     files.push('compare.csv', 'theory.csv', 'compare.png', 'compare.svg');
   } else {
-    await atomicWrite(join(dir, 'curve.csv'), theoryCsv(runs));
+    await atomicWrite(join(dir, 'curve.csv'), theoryCsv(config, runs));
     await writePlot(theoryPlotSpec(config, runs), dir, 'loss');
     files.push('curve.csv', 'loss.png', 'loss.svg');
   }
@@ -112,7 +129,7 @@ export async function writeTheoryOutputs(
     richscale: richscaleVersion(), command: `richscale ${meta.argv.join(' ')}`, argv: meta.argv,
     startedAt: meta.startedAt.toISOString(), endedAt: new Date().toISOString(), seconds: meta.seconds,
     config: configToJson(config),
-    theory: runs.map((r) => ({ gamma: r.gamma, N: r.N, solver: r.solver, seconds: r.seconds, truncationFloor: r.curve.truncationFloor,
+    theory: runs.map((r) => ({ gamma: r.gamma, N: r.N, width: widthText(config, r), solver: r.solver, seconds: r.seconds, truncationFloor: r.curve.truncationFloor,
       diagnostics: r.curve.diagnostics, notes: r.curve.notes })),
     ...(sim ? { simulation: { seconds: sim.seconds, flops: sim.flops, backend: sim.backend, truncationFloor: sim.truncationFloor },
       deviations: deviations(runs, sim.runs).worst } : {}),

@@ -106,6 +106,9 @@ function checkNumber(name: string, x: unknown, ok: (x: number) => boolean, expec
 
 const isPosInt = (x: number): boolean => Number.isSafeInteger(x) && x >= 1;
 
+/** Limit on the numbers one realisation stores (its T×M histories): 2e8 doubles, 1.6 GB. */
+export const STOCHASTIC_MAX_HISTORY = 2e8;
+
 /** Validates the parameters (one-line RangeError naming the field) and resolves the representation. */
 export function resolveStochasticParams(p: StochasticDmftParams): StochasticRepresentation {
   if (typeof p !== 'object' || p === null) fail('params must be an object');
@@ -120,6 +123,11 @@ export function resolveStochasticParams(p: StochasticDmftParams): StochasticRepr
   checkNumber('realisations', p.realisations, (x) => isPosInt(x) && x <= 2 ** 32, 'a positive integer');
   checkNumber('seed', p.seed, (x) => Number.isSafeInteger(x) && x >= 0, 'an integer in [0, 2^53)');
   if (p.realisations * (p.steps + 1) > 2 ** 31) fail('realisations * (steps + 1) must be at most 2^31');
+  // Each realisation keeps its T×M histories of ĝ and β (native/theory/stochastic.cc): bound them like the simulator's A(0).
+  if (2 * p.steps * p.M > STOCHASTIC_MAX_HISTORY) {
+    fail(`steps = ${p.steps} with M = ${p.M} is too large: each realisation stores 2·steps·M = ${(2 * p.steps * p.M).toExponential(2)} ` +
+      `numbers (${((16 * p.steps * p.M) / 2 ** 30).toFixed(1)} GiB), the limit is ${STOCHASTIC_MAX_HISTORY.toExponential(0)}; use fewer modes or steps`);
+  }
   if (p.finiteNCorrection !== undefined) {
     const c = p.finiteNCorrection;
     if (!(c instanceof Float64Array)) fail('finiteNCorrection must be a Float64Array');

@@ -378,8 +378,7 @@ function invalidCase(): Omit<Case, 'id'> {
     const out = pick(BAD_OUT_PATHS);
     const k = int(6);
     if (k <= 2) {
-      // simulate --out '' is a known bug (see the it.fails below), not generated here.
-      const cmd = out === '' ? pick(['theory', 'compare', 'frontier']) : pick(['simulate', 'theory', 'compare', 'frontier']);
+      const cmd = pick(['simulate', 'theory', 'compare', 'frontier']);
       return { kind: 'bad-out', argv: [cmd, ...CONFIG_COMMANDS[cmd]!.slice(0, -2), '--out', out] };
     }
     if (k === 3) return { kind: 'bad-out', argv: ['phase-diagram', '--out', out] };

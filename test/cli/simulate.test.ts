@@ -130,7 +130,7 @@ describe('richscale simulate (end to end)', () => {
       /^richscale: config: this run needs about \d+(\.\d+)? MB of memory \(.*\), more than --max-memory 10\.0 MB: reduce N or M, .*or raise --max-memory$/],
     ['bad --max-memory', () => ['--max-memory', 'lots'], /^richscale: config: max-memory = 'lots' is not valid/],
     ['diverging run', () => ['--M', '64', '--N', '16', '--steps', '200', '--eta', '5', '--batch', 'inf', '--gamma', '0.5', '--seeds', '1'],
-      /^richscale: diverged at step \d+ \(γ = 0\.5, N = 16, seed index 0\): .*e\.g\. --eta 2\.5 \(now 5\), or a smaller γ than 0\.5: stability needs η·λ_max < 2, and the kernel grows by 1 \+ γ\|w\|²$/],
+      /^richscale: diverged at step \d+ \(γ = 0\.5, N = 16, seed index 0\): .*e\.g\. --eta 1 \(now 5\), or a smaller γ than 0\.5: stability needs η·λ_max < 2, and the kernel grows by 1 \+ γ\|w\|²$/],
   ];
   for (const [name, args, pattern] of bad) {
     it(`bad input ${name}: exit ≠ 0, exactly one line on stderr, no stack trace`, () => {

@@ -93,13 +93,15 @@ describe('simulate config schema: bad inputs give one line naming key, value and
     expectOneLine({ perSeed: 'yes' }, "perSeed = 'yes'", 'true or false');
     expectOneLine({ M: null }, 'M = null', 'wrong type');
   });
-  it('unknown keys are rejected, one line each, with a suggestion when close', () => {
+  it('unknown keys are rejected in one phrase, with a suggestion when close and the valid keys listed once', () => {
     expect(problems({ foo: 1 })).toEqual([
       `config: unknown key 'foo' (valid keys: ${CONFIG_KEYS.join(', ')})`,
     ]);
     expect(problems({ record_points: 3, m: 5 })).toEqual([
-      "config: unknown key 'record_points' (did you mean 'recordPoints'?)",
-      "config: unknown key 'm' (did you mean 'M'?)",
+      "config: unknown keys 'record_points' (did you mean 'recordPoints'?), 'm' (did you mean 'M'?)",
+    ]);
+    expect(problems({ foo: 1, bar: 2, m: 5 })).toEqual([
+      `config: unknown keys 'foo', 'bar', 'm' (did you mean 'M'?) (valid keys: ${CONFIG_KEYS.join(', ')})`,
     ]);
   });
   it('a non-mapping layer', () => {
