@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../../lib/config/errors.js';
 import { atomicWrite } from '../../lib/io/atomicWrite.js';
 import { checkOutPath, parseThreads } from '../../lib/config/runFlags.js';
-import { dmftValidationTable, type DmftValidationRow } from '../../lib/theory/dmftValidation.js';
+import { dmftFiniteSizeTable, dmftValidationTable, type DmftValidationRow } from '../../lib/theory/dmftValidation.js';
 import { formatValidationRow, stochasticValidationTable, VALIDATION_HEADER } from '../../lib/theory/stochasticValidation.js';
 
 function dmftRow(r: DmftValidationRow): string {
@@ -63,6 +63,9 @@ export function validateCommand(): Command {
         onRow: (r) => log(`dmft β = ${r.config.beta} γ = ${r.config.gamma} N = ${r.config.N} B = ${r.config.batch}: worst ${r.worstSE.toFixed(2)} SE, ${r.worstPct.toFixed(2)}% ${r.pass ? 'pass' : 'FAIL'}`),
       });
       const dmftSeconds = (performance.now() - t0) / 1000;
+      const tf = performance.now();
+      const finiteSize = await dmftFiniteSizeTable({ threads, ...(opts.quick ? { betas: [0.5], gammas: [0], Ns: [8, 16], seeds: 4000 } : {}) });
+      const finiteSizeSeconds = (performance.now() - tf) / 1000;
       const t1 = performance.now();
       const stochastic = await stochasticValidationTable({
         threads, log, ...(opts.quick ? { Ns: [256], gammas: [0.5], batches: [16] } : {}),
@@ -85,6 +88,17 @@ export function validateCommand(): Command {
         '| β | γ | N | M | B | seeds | worst SE (step) | worst % (step) | early (t ≤ 5) | first step exact | result |',
         '|---|---|---|---|---|---|---|---|---|---|---|',
         ...dmft.map(dmftRow),
+        '',
+        '## Finite-size term: the early deviation shrinks like 1/N',
+        '',
+        `The mean relative deviation (L_DMFT − L_sim)/L_sim over t = 1..5 at small N (M = 4N, η = 0.5, B = ∞) with enough`,
+        `seeds that it stands far above the seed noise (${finiteSizeSeconds.toFixed(0)} s). N·deviation is constant across N: the`,
+        'early gap is the O(1/N) finite-size correction the proportional limit drops (docs/theory-dmft.md §2). At N ≥ 64',
+        'with 32 seeds (the table above) it is below the seed noise.',
+        '',
+        '| β | γ | N | M | seeds | deviation t ≤ 5 (± SE) | N · deviation |',
+        '|---|---|---|---|---|---|---|',
+        ...finiteSize.map((r) => `| ${r.beta} | ${r.gamma} | ${r.N} | ${r.M} | ${r.seeds} | ${(100 * r.earlyRel).toFixed(3)}% ± ${(100 * r.earlyRelSE).toFixed(3)}% | ${r.scaled.toFixed(3)} |`),
         '',
         '## N = ∞ stochastic DMFT (SPEC 3.2), finite B, γ > 0',
         '',
