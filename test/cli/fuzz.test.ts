@@ -6,7 +6,7 @@
  *     that prefix by bin/richscale.ts), and nothing on stdout,
  *   - print no stack trace ("    at "), write no NaN anywhere and leave no files behind,
  *   - finish within CASE_TIMEOUT_MS (a timeout is a hang, a failure).
- * Valid tiny runs are mixed in as controls (they must exit 0 with an empty stderr and NaN-free outputs), so the
+ * Valid tiny runs are mixed in as controls (they must exit 0 with nothing but warnings on stderr and NaN-free outputs), so the
  * test fails if the CLI simply rejects everything.
  *
  * The cases come from a seeded PRNG: RICHSCALE_FUZZ_SEED=<n> reproduces (or varies) a run; the seed is printed.
@@ -545,7 +545,9 @@ function problems(c: Case, o: Outcome, dir: string, before: Set<string>): string
   }
   if (c.control) {
     if (o.status !== 0) p.push(`control failed with exit code ${o.status}`);
-    if (o.stderr !== '') p.push('control printed on stderr');
+    // Controls are tiny (small M), so a theory control may warn that its curve is truncation-limited: warnings
+    // ("richscale: warning …" lines) are allowed, anything else on stderr is not.
+    if (o.stderr.split('\n').some((l) => l !== '' && !l.startsWith('richscale: warning'))) p.push('control printed on stderr');
     return p;
   }
   if (o.status === 0) p.push('exit code 0 for invalid input');

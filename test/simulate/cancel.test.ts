@@ -182,7 +182,7 @@ describe('cancellation of native jobs from JS (AbortSignal)', () => {
     native.setNumThreads(1);
     // Progress counts finished realisations (minutes each here): abort from the start.
     const r = await startAndAbort((signal) => solveStochasticDmft(
-      { alpha: 2, beta: 0.5, M: 2048, gamma: 0.5, eta: 0.25, batch: 8, steps: 100_000, realisations: 64, seed: 1 },
+      { alpha: 2, beta: 0.5, M: 512, gamma: 0.5, eta: 0.25, batch: 8, steps: 100_000, realisations: 64, seed: 1 },
       { signal, threads: 2 }), { delayMs: 200, fromStart: true });
     log('solveStochasticDmft', r);
     expectCancelled(r);

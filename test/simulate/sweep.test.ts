@@ -75,7 +75,7 @@ describe('runSweep: ensembles over seeds, γ and N', () => {
   it('stops a diverging run with an error that suggests a smaller η', async () => {
     const p = runSweep({ ...base, eta: 5, batch: Infinity });
     await expect(p).rejects.toBeInstanceOf(DivergenceError);
-    await expect(p).rejects.toThrow(/smaller learning rate, e\.g\. --eta 2\.5/);
+    await expect(p).rejects.toThrow(/smaller learning rate, e\.g\. --eta 1 \(now 5\)/);
   });
 });
 

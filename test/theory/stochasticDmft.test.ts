@@ -348,6 +348,8 @@ describe('solveStochasticDmft: API', () => {
       [{ gamma: -1 }, /gamma must be/],
       [{ finiteNCorrection: new Float64Array(3) }, /finiteNCorrection must have steps \+ 1 = 11 entries, got 3/],
       [{ representation: 'dense' }, /representation must be/],
+      // 2·steps·M = 2e9 stored numbers per realisation (16 GB): refused before anything is allocated.
+      [{ M: 1e6, steps: 1000 }, /steps = 1000 with M = 1000000 is too large: each realisation stores 2·steps·M = 2\.00e\+9 numbers/],
     ];
     for (const [patch, re] of cases) {
       const err = await solveStochasticDmft({ ...ok, ...patch } as never).then(() => null, (e: unknown) => e as Error);
