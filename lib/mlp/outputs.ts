@@ -33,14 +33,14 @@ export function sobolevCurveCsv(r: SobolevResult): string {
 }
 
 export function sobolevSpectrumCsv(r: SobolevResult): string {
-  const head = ['seed', 'k', 'lambda', ...r.config.q.map((q) => `power_q${q}`), ...r.config.q.map((q) => `tail_q${q}`)];
+  const head = ['seed', 'k', 'lambda', 'lambda_rotation_averaged', ...r.config.q.map((q) => `power_q${q}`), ...r.config.q.map((q) => `tail_q${q}`)];
   const lines = [head.join(',')];
   for (const sp of r.spectra) {
     const ms = sp.power.map((p) => modeSpectrum(sp.lambda, p, 'circle'));
     const m0 = ms[0]!;
-    lines.push([sp.seedIndex, 0, m0.constant!.lambda, ...ms.map((m) => m.constant!.power), ...ms.map(() => NaN)].map(formatNumber).join(','));
+    lines.push([sp.seedIndex, 0, m0.constant!.lambda, sp.symmetricSpectrum.constant!.lambda, ...ms.map((m) => m.constant!.power), ...ms.map(() => NaN)].map(formatNumber).join(','));
     for (let i = 0; i < m0.k.length; i++) {
-      lines.push([sp.seedIndex, m0.k[i], m0.lambda[i], ...ms.map((m) => m.power[i]), ...ms.map((m) => m.tail[i])].map(formatNumber).join(','));
+      lines.push([sp.seedIndex, m0.k[i], m0.lambda[i], sp.symmetricSpectrum.lambda[i], ...ms.map((m) => m.power[i]), ...ms.map((m) => m.tail[i])].map(formatNumber).join(','));
     }
   }
   return lines.join('\n') + '\n';
@@ -53,13 +53,24 @@ export function sobolevJson(r: SobolevResult): Record<string, unknown> {
       method: 'initial empirical NTK on ntkPoints equispaced angles, K = γ0²·N·J Jᵀ; eigenvalues/n; frequency k pairs ranks 2k−1, 2k',
       window: c.specWindow,
       alpha: { ...r.alpha, regressionSe: r.alphaRegressionSe, perSeed: r.spectra.map((s) => s.estimates[0]!.alpha.value) },
+      alphaSymmetric: { ...r.alphaSymmetric, perSeed: r.spectra.map((s) => s.symmetric[0]!.alpha.value),
+        method: 'rotation-averaged (circulant) NTK: eigenvectors exactly Fourier modes' },
       alphaKnown: r.alphaKnown,
     },
     tasks: r.tasks.map((t) => ({
       q: t.q,
-      beta: { ...t.beta, perSeed: r.spectra.map((s) => s.estimates[r.config.q.indexOf(t.q)]!.beta!.value) },
+      betaSymmetric: { ...t.betaSymmetric, perSeed: r.spectra.map((s) => s.symmetric[r.config.q.indexOf(t.q)]!.beta!.value),
+        regressionSe: r.spectra.map((s) => s.symmetric[r.config.q.indexOf(t.q)]!.beta!.se) },
       betaExpected: t.betaExpected,
-      betaWithinInterval: t.betaExpected >= t.beta.lower && t.betaExpected <= t.beta.upper,
+      betaModel: t.betaModel,
+      betaModelNote: 'the same estimator on λ_k = k^-α̂, P_k = k^-2q (k ≤ K): includes the window\'s discreteness and truncation biases',
+      betaModelWithinInterval: t.betaModel >= t.betaSymmetric.lower && t.betaModel <= t.betaSymmetric.upper,
+      betaWithinInterval: t.betaExpected >= t.betaSymmetric.lower && t.betaExpected <= t.betaSymmetric.upper,
+      betaRawEigenvectors: { ...t.beta, perSeed: r.spectra.map((s) => s.estimates[r.config.q.indexOf(t.q)]!.beta!.value),
+        note: 'projections on the finite-width NTK eigenvectors; leakage of low-frequency target power into slow eigenvectors lowers it' },
+      lazyNtkTheory: t.lazyTheory.fit ? { exponent: t.lazyTheory.fit.fit.exponent, regressionSe: t.lazyTheory.fit.fit.exponentSe,
+        window: { tStart: t.lazyTheory.fit.window.tStart, tEnd: t.lazyTheory.fit.window.tEnd },
+        finalLoss: t.lazyTheory.loss[t.lazyTheory.loss.length - 1] } : null,
       betaFromModes: t.betaFromModes,
       class: t.beta.mean < 1 ? 'hard (β < 1)' : 'easy (β > 1)',
       chiLazy: t.chiLazy, chiRich: t.chiRich, expectedGain: t.expectedGain,
@@ -90,9 +101,10 @@ export function sobolevSummary(r: SobolevResult): string {
   const c = r.config;
   const out: string[] = [];
   out.push(`ReLU MLP width ${c.width}, depth ${c.depth}, batch ${c.batch}, ${c.steps} steps, η0 = ${c.lr}, ${c.seeds} seeds`);
-  out.push(`α = ${f3(r.alpha.mean)} [${f3(r.alpha.lower)}, ${f3(r.alpha.upper)}] (95% over seeds; regression SE ${f3(r.alphaRegressionSe)}) on k ∈ [${c.specWindow.join(', ')}]; known α = ${r.alphaKnown.value}`);
+  out.push(`α = ${f3(r.alphaSymmetric.mean)} [${f3(r.alphaSymmetric.lower)}, ${f3(r.alphaSymmetric.upper)}] (rotation-averaged NTK; raw eigenvalues ${f3(r.alpha.mean)} [${f3(r.alpha.lower)}, ${f3(r.alpha.upper)}]; 95% over seeds) on k ∈ [${c.specWindow.join(', ')}]; known α = ${r.alphaKnown.value}`);
   for (const t of r.tasks) {
-    out.push(`q = ${t.q}: β = ${f3(t.beta.mean)} [${f3(t.beta.lower)}, ${f3(t.beta.upper)}], (2q−1)/α̂ = ${f3(t.betaExpected)}; χ lazy ${f3(t.chiLazy)}, rich ${f3(t.chiRich)} (gain ${f3(t.expectedGain)})`);
+    out.push(`q = ${t.q}: β = ${f3(t.betaSymmetric.mean)} [${f3(t.betaSymmetric.lower)}, ${f3(t.betaSymmetric.upper)}] vs (2q−1)/α̂ = ${f3(t.betaExpected)}, same-window power-law model ${f3(t.betaModel)} (raw eigenvectors: ${f3(t.beta.mean)}); χ lazy ${f3(t.chiLazy)}, rich ${f3(t.chiRich)} (gain ${f3(t.expectedGain)})`);
+    if (t.lazyTheory.fit) out.push(`  lazy NTK theory (B = ∞): χ = ${f3(t.lazyTheory.fit.fit.exponent)} on t ∈ [${t.lazyTheory.fit.window.tStart}, ${t.lazyTheory.fit.window.tEnd}]`);
     for (const run of t.runs) {
       if (!run.fit) {
         out.push(`  γ0 = ${run.gamma0}: ${run.diverged ?? 'no fit'}`);
@@ -115,8 +127,12 @@ function lossPlot(r: SobolevResult, qi: number): PlotSpec {
     steps: run.ensemble!.steps, mean: run.ensemble!.stats.mean,
     stderr: r.config.seeds >= 2 ? run.ensemble!.stats.stderr : new Float64Array(0), color: PALETTE[i % PALETTE.length],
   }));
+  curves.push({
+    label: `lazy NTK theory (B = ∞)${t.lazyTheory.fit ? `: χ = ${t.lazyTheory.fit.fit.exponent.toFixed(3)}` : ''}`,
+    steps: t.lazyTheory.steps, mean: t.lazyTheory.loss, stderr: new Float64Array(0), color: '#000000', dashed: true,
+  } as (typeof curves)[number]);
   const spec = lossPlotSpec({
-    title: `ReLU MLP on the circle, q = ${t.q} (β̂ = ${t.beta.mean.toFixed(2)}, ${t.beta.mean < 1 ? 'hard' : 'easy'})`,
+    title: `ReLU MLP on the circle, q = ${t.q} (β̂ = ${t.betaSymmetric.mean.toFixed(2)}, ${t.betaSymmetric.mean < 1 ? 'hard' : 'easy'})`,
     curves,
     xLabel: 'SGD step t',
     yLabel: 'population loss L(t)',
@@ -124,16 +140,16 @@ function lossPlot(r: SobolevResult, qi: number): PlotSpec {
       `dashed: t^-χ lazy ${t.chiLazy.toFixed(3)} / rich ${t.chiRich.toFixed(3)} (χ(β̂), SPEC 4.1)`],
   });
   // Reference slopes anchored on the smallest-γ0 curve (lazy) and the largest (rich), over the fit window.
-  const add = (run: (typeof t.runs)[number] | undefined, chi: number, label: string): void => {
+  const add = (run: (typeof t.runs)[number] | undefined, chi: number, label: string, color: string): void => {
     if (!run?.ensemble || !run.fit) return;
     const { tStart, tEnd } = run.fit.window;
     const i = run.ensemble.steps.findIndex((s) => s >= tStart);
     const y0 = run.ensemble.stats.mean[i]!;
-    const s: Series = { label, x: [tStart, tEnd], y: [y0 * 1.5, y0 * 1.5 * Math.pow(tEnd / tStart, -chi)], dashed: true, color: '#707070' };
+    const s: Series = { label, x: [tStart, tEnd], y: [y0 * 1.5, y0 * 1.5 * Math.pow(tEnd / tStart, -chi)], dashed: true, color };
     spec.series.push(s);
   };
-  add(t.runs[0], t.chiLazy, `t^-${t.chiLazy.toFixed(3)} (lazy χ = β̂)`);
-  if (t.chiRich !== t.chiLazy) add(t.runs[t.runs.length - 1], t.chiRich, `t^-${t.chiRich.toFixed(3)} (rich χ = 2β̂/(1+β̂))`);
+  add(t.runs[0], t.chiLazy, `t^-${t.chiLazy.toFixed(3)} (lazy χ = β̂)`, '#9a9a9a');
+  if (t.chiRich !== t.chiLazy) add(t.runs[t.runs.length - 1], t.chiRich, `t^-${t.chiRich.toFixed(3)} (rich χ = 2β̂/(1+β̂))`, '#b03030');
   return spec;
 }
 
@@ -141,11 +157,17 @@ function spectrumPlot(r: SobolevResult): PlotSpec {
   const sp = r.spectra[0]!;
   const series: Series[] = [];
   const m = modeSpectrum(sp.lambda, sp.power[0]!, 'circle');
-  series.push({ label: 'NTK eigenvalue λ̄_k (seed 0)', x: m.k, y: m.lambda, color: PALETTE[0] });
+  series.push({ label: 'NTK eigenvalue λ̄_k, raw pairs (seed 0)', x: m.k, y: m.lambda, color: PALETTE[0] });
+  const sym = r.spectra[0]!.symmetricSpectrum;
+  if (sym) {
+    const keep = Array.from(sym.k.keys()).filter((i) => sym.lambda[i]! > 0);
+    series.push({ label: 'rotation-averaged NTK λ_k (seed 0)', x: keep.map((i) => sym.k[i]!), y: keep.map((i) => sym.lambda[i]!), color: PALETTE[4], dashed: true });
+  }
   const [k1, k2] = r.config.specWindow;
   const i1 = m.k.findIndex((k) => k >= k1);
-  const c = m.lambda[i1]! * Math.pow(k1, r.alpha.mean);
-  series.push({ label: `fit k^-${r.alpha.mean.toFixed(3)} on k ∈ [${k1}, ${k2}]`, x: [k1, k2], y: [c * Math.pow(k1, -r.alpha.mean) * 2, c * Math.pow(k2, -r.alpha.mean) * 2], dashed: true, color: '#707070' });
+  const a = r.alphaSymmetric.mean;
+  const c = m.lambda[i1]! * Math.pow(k1, a);
+  series.push({ label: `fit k^-${a.toFixed(3)} on k ∈ [${k1}, ${k2}] (×2 offset)`, x: [k1, k2], y: [c * Math.pow(k1, -a) * 2, c * Math.pow(k2, -a) * 2], dashed: true, color: '#707070' });
   r.config.q.forEach((q, qi) => {
     const mq = modeSpectrum(sp.lambda, sp.power[qi]!, 'circle');
     const keep = Array.from(mq.k.keys()).filter((i) => mq.power[i]! > 1e-14);
@@ -154,7 +176,7 @@ function spectrumPlot(r: SobolevResult): PlotSpec {
   return {
     title: `Initial NTK spectrum: ReLU MLP width ${r.config.width}, depth ${r.config.depth}, n = ${r.config.ntkPoints}`,
     xLabel: 'frequency k', yLabel: 'eigenvalue λ̄_k / target power P_k', series, logX: true, logY: true,
-    notes: [`α̂ = ${r.alpha.mean.toFixed(3)} (known 2); β̂ = ${r.tasks.map((t) => `${t.beta.mean.toFixed(3)} (q = ${t.q})`).join(', ')}`],
+    notes: [`α̂ = ${a.toFixed(3)} (known 2); β̂ = ${r.tasks.map((t) => `${t.betaSymmetric.mean.toFixed(3)} (q = ${t.q})`).join(', ')}`],
   };
 }
 

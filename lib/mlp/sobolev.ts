@@ -11,7 +11,7 @@ import { timeExponent } from '../scaling/exponents.js';
 import { nativeMlp } from './bindings.js';
 import type { SobolevConfig } from './config.js';
 import {
-  estimateSpectrum, modeSpectrum, seedInterval, sortDescending, targetPower, type SpectrumEstimate,
+  circulantSpectrum, estimateSpectrum, lazyKernelLoss, modeSpectrum, seedInterval, sortDescending, targetPower, type ModeSpectrum, type SpectrumEstimate,
 } from './spectrum.js';
 import { CancelledError, MlpDivergedError, pool, runMlpSeed, type EnsembleResult } from './train.js';
 import type { MlpTrainKernelResult } from './bindings.js';
@@ -26,17 +26,28 @@ export interface SeedSpectrum {
   lambda: Float64Array;
   /** Per q: target power per eigenvector. */
   power: Float64Array[];
-  /** Per q: the estimate on the configured window. */
+  /** Per q: the estimate on the configured window (raw eigenvectors of the finite-width NTK). */
   estimates: SpectrumEstimate[];
+  /** Per q: the same from the rotation-averaged (circulant) NTK, whose eigenvectors are exactly Fourier modes. */
+  symmetric: SpectrumEstimate[];
+  /** Rotation-averaged eigenvalues (first q's target power). */
+  symmetricSpectrum: ModeSpectrum;
 }
 
 export interface Interval95 { mean: number; se: number; lower: number; upper: number; seeds: number }
 
 export interface TaskSummary {
   q: number;
-  /** (2q − 1)/α̂ with α̂ the seed mean. */
+  /** (2q − 1)/α̂ with α̂ the seed mean of the rotation-averaged NTK. */
   betaExpected: number;
+  /** The estimator applied to the exact power-law model with α̂, q, K on the same window (modelBeta). */
+  betaModel: number;
+  /** β from the rotation-averaged NTK (Fourier eigenvectors): the one compared with (2q − 1)/α̂. */
+  betaSymmetric: Interval95;
+  /** β from the raw eigenvectors of the finite-width NTK (what its lazy dynamics sees; leakage lowers it). */
   beta: Interval95;
+  /** Lazy NTK theory Σ_i p_i (1 − η0 λ_i)^{2t} (seed mean over the initial NTKs) at the record steps, and its fit. */
+  lazyTheory: { steps: Float64Array; loss: Float64Array; fit: ExponentResult | null };
   betaFromModes: Interval95;
   /** Predicted χ: lazy β̂, rich 2β̂/(1+β̂) (β̂ < 1) else β̂. */
   chiLazy: number;
@@ -60,6 +71,8 @@ export interface SobolevResult {
   spectra: SeedSpectrum[];
   alpha: Interval95;
   alphaRegressionSe: number;
+  /** α from the rotation-averaged NTK. */
+  alphaSymmetric: Interval95;
   alphaKnown: { value: number; source: string };
   tasks: TaskSummary[];
   seconds: { ntk: number; train: number };
@@ -74,6 +87,25 @@ export const KNOWN_ALPHA = {
     'frequencies appear, Geifman et al. 2020, arXiv 2007.01580; deep ReLU NTKs keep the rate, Chen & Xu 2021, arXiv 2009.10683): ' +
     'd = 2 on the circle gives α = 2',
 };
+
+/**
+ * β that the estimator returns for an exact power-law model on the same window: λ_k = k^-α, target power k^-2q for
+ * k ≤ K (0 beyond), modes k < n/2. It tends to (2q − 1)/α for 1 ≪ k1 < k2 ≪ K; on a finite window it carries the same
+ * discreteness (T_k is a sum, not an integral) and truncation (T_k stops at K) biases as the estimate itself.
+ */
+export function modelBeta(alpha: number, q: number, K: number, n: number, window: [number, number]): number {
+  const kmax = Math.floor((n - 1) / 2);
+  const k = Float64Array.from({ length: kmax }, (_, i) => i + 1);
+  const lambda = k.map((x) => Math.pow(x, -alpha));
+  const power = k.map((x) => (x <= K ? Math.pow(x, -2 * q) : 0));
+  const tail = new Float64Array(kmax);
+  let s = 0;
+  for (let i = kmax - 1; i >= 0; i--) {
+    tail[i] = s;
+    s += power[i]!;
+  }
+  return estimateSpectrum({ mode: 'circle', k, lambda, power, tail, constant: null }, window).beta!.value;
+}
 
 /** Target values on the n-point grid θ_j = 2πj/n. */
 export function targetOnGrid(K: number, q: number, n: number): Float64Array {
@@ -92,7 +124,9 @@ export async function seedSpectrum(c: SobolevConfig, seedIndex: number): Promise
   const lambda = values.map((v) => v / n);
   const power = c.q.map((q) => targetPower(vectors, targetOnGrid(c.K, q, n), n, n));
   const estimates = power.map((p) => estimateSpectrum(modeSpectrum(lambda, p, 'circle'), c.specWindow));
-  return { seedIndex, lambda, power, estimates };
+  const symSpectra = c.q.map((q) => circulantSpectrum(K, n, targetOnGrid(c.K, q, n)));
+  const symmetric = symSpectra.map((m) => estimateSpectrum(m, c.specWindow));
+  return { seedIndex, lambda, power, estimates, symmetric, symmetricSpectrum: symSpectra[0]! };
 }
 
 export interface SobolevOptions {
@@ -110,6 +144,7 @@ export async function runSobolev(c: SobolevConfig, opts: SobolevOptions): Promis
   const alphas = spectra.map((sp) => sp.estimates[0]!.alpha.value);
   const alpha = seedInterval(alphas);
   const alphaRegressionSe = spectra.reduce((a, sp) => a + sp.estimates[0]!.alpha.se, 0) / spectra.length;
+  const alphaSymmetric = seedInterval(spectra.map((sp) => sp.symmetric[0]!.alpha.value));
   for (const w of spectra[0]!.estimates.flatMap((e) => e.warnings)) warnings.push(`seed 0 spectrum: ${w}`);
 
   const record = logGrid(c.steps, c.recordPoints);
@@ -150,8 +185,24 @@ export async function runSobolev(c: SobolevConfig, opts: SobolevOptions): Promis
   for (let qi = 0; qi < c.q.length; qi++) {
     const q = c.q[qi]!;
     const beta = seedInterval(spectra.map((sp) => sp.estimates[qi]!.beta!.value));
-    const betaFromModes = seedInterval(spectra.map((sp) => sp.estimates[qi]!.betaFromModes?.value ?? NaN));
-    const b = beta.mean;
+    const betaSymmetric = seedInterval(spectra.map((sp) => sp.symmetric[qi]!.beta!.value));
+    const theoryPer = spectra.map((sp) => lazyKernelLoss(sp.lambda, sp.power[qi]!, c.lr, record));
+    const theoryMean = seedStats(theoryPer);
+    let theoryFit: ExponentResult | null = null;
+    {
+      const pos = Array.from(record).map((t, i) => [t, i] as const).filter(([t]) => t > 0).map(([, i]) => i);
+      const pick = (a: Float64Array): Float64Array => Float64Array.from(pos, (i) => a[i]!);
+      try {
+        theoryFit = fitExponent({
+          key: { q: String(q) }, label: `lazy NTK theory q=${q}`, t: pick(record), loss: pick(theoryMean.mean), stderr: null,
+          seeds: [], seedNames: [], rowOf: pos, skippedNonPositiveT: 0,
+        }, { window: c.fitWindow, bootstrap: 0, level: 0.95, seed: c.seed });
+      } catch (err) {
+        warnings.push(`q = ${q}: no fit of the lazy NTK theory: ${(err as Error).message}`);
+      }
+    }
+    const betaFromModes = seedInterval(spectra.map((sp) => sp.symmetric[qi]!.betaFromModes?.value ?? NaN));
+    const b = betaSymmetric.mean;
     const runs: RunSummary[] = [];
     for (let gi = 0; gi < c.gamma0.length; gi++) {
       const gamma0 = c.gamma0[gi]!;
@@ -195,13 +246,15 @@ export async function runSobolev(c: SobolevConfig, opts: SobolevOptions): Promis
       }
     }
     tasks.push({
-      q, betaExpected: (2 * q - 1) / alpha.mean, beta, betaFromModes,
+      q, betaExpected: (2 * q - 1) / alphaSymmetric.mean,
+      betaModel: modelBeta(alphaSymmetric.mean, q, c.K, c.ntkPoints, c.specWindow), betaSymmetric, beta, betaFromModes,
+      lazyTheory: { steps: Float64Array.from(record), loss: theoryMean.mean, fit: theoryFit },
       chiLazy: timeExponent(b, 'lazy'), chiRich: timeExponent(b, 'rich'),
       expectedGain: timeExponent(b, 'rich') - timeExponent(b, 'lazy'), runs,
     });
   }
   return {
-    config: c, spectra, alpha, alphaRegressionSe, alphaKnown: KNOWN_ALPHA, tasks,
+    config: c, spectra, alpha, alphaRegressionSe, alphaSymmetric, alphaKnown: KNOWN_ALPHA, tasks,
     seconds: { ntk: tNtk, train: (performance.now() - t1) / 1000 }, flops, warnings,
   };
 }

@@ -184,3 +184,67 @@ export function tQuantile975(nu: number): number {
   if (nu < 1) return NaN;
   return nu <= 30 ? table[nu]! : 1.96 + 2.4 / nu;
 }
+
+/**
+ * Rotation average of a kernel sampled on n equispaced points of the circle: K̄_d = mean_i K[i, (i+d) mod n]. The
+ * averaged (circulant) kernel is what the infinite-width NTK is by symmetry; its eigenvectors are exactly the
+ * Fourier modes, with eigenvalues μ_k = Σ_d K̄_d cos(2πkd/n) (operator scale μ_k/n, twice for 1 ≤ k < n/2).
+ * The target power of frequency k is (a_k² + b_k²)/2 from its discrete Fourier coefficients.
+ */
+export function circulantSpectrum(K: ArrayLike<number>, n: number, y: ArrayLike<number> | null): ModeSpectrum {
+  const avg = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let d = 0; d < n; d++) avg[d]! += K[i * n + ((i + d) % n)]!;
+  for (let d = 0; d < n; d++) avg[d]! /= n;
+  const cosT = new Float64Array(n);
+  const sinT = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    cosT[j] = Math.cos((2 * Math.PI * j) / n);
+    sinT[j] = Math.sin((2 * Math.PI * j) / n);
+  }
+  const mu = (k: number): number => {
+    let s = 0;
+    for (let d = 0; d < n; d++) s += avg[d]! * cosT[(k * d) % n]!;
+    return s / n;
+  };
+  const kmax = Math.floor((n - 1) / 2);
+  const ks = Float64Array.from({ length: kmax }, (_, i) => i + 1);
+  const lambda = Float64Array.from(ks, mu);
+  let power = new Float64Array(0);
+  let constant = { lambda: mu(0), power: NaN };
+  if (y) {
+    power = new Float64Array(kmax);
+    let mean = 0;
+    for (let j = 0; j < n; j++) mean += y[j]!;
+    mean /= n;
+    constant = { lambda: mu(0), power: mean * mean };
+    for (let k = 1; k <= kmax; k++) {
+      let a = 0;
+      let b = 0;
+      for (let j = 0; j < n; j++) {
+        a += y[j]! * cosT[(k * j) % n]!;
+        b += y[j]! * sinT[(k * j) % n]!;
+      }
+      a *= 2 / n;
+      b *= 2 / n;
+      power[k - 1] = (a * a + b * b) / 2;
+    }
+  }
+  const tail = new Float64Array(power.length);
+  let s = 0;
+  for (let i = power.length - 1; i >= 0; i--) {
+    tail[i] = s;
+    s += power[i]!;
+  }
+  return { mode: 'circle', k: ks, lambda, power, tail, constant };
+}
+
+/** Lazy (linearised, population-gradient) loss from a kernel's eigen-decomposition: Σ_i p_i (1 − η0 λ_i)^{2t}. */
+export function lazyKernelLoss(lambda: ArrayLike<number>, power: ArrayLike<number>, eta0: number, steps: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(steps.length);
+  for (let s = 0; s < steps.length; s++) {
+    let L = 0;
+    for (let i = 0; i < power.length; i++) L += power[i]! * Math.pow(1 - eta0 * lambda[i]!, 2 * steps[s]!);
+    out[s] = L;
+  }
+  return out;
+}
