@@ -72,7 +72,7 @@ export function sobolevJson(r: SobolevResult): Record<string, unknown> {
         window: { tStart: t.lazyTheory.fit.window.tStart, tEnd: t.lazyTheory.fit.window.tEnd },
         finalLoss: t.lazyTheory.loss[t.lazyTheory.loss.length - 1] } : null,
       betaFromModes: t.betaFromModes,
-      class: t.beta.mean < 1 ? 'hard (β < 1)' : 'easy (β > 1)',
+      class: t.betaSymmetric.mean < 1 ? 'hard (β < 1)' : 'easy (β > 1)',
       chiLazy: t.chiLazy, chiRich: t.chiRich, expectedGain: t.expectedGain,
       runs: t.runs.map((run) => ({
         gamma0: run.gamma0,

@@ -145,7 +145,7 @@ export async function runSobolev(c: SobolevConfig, opts: SobolevOptions): Promis
   const alpha = seedInterval(alphas);
   const alphaRegressionSe = spectra.reduce((a, sp) => a + sp.estimates[0]!.alpha.se, 0) / spectra.length;
   const alphaSymmetric = seedInterval(spectra.map((sp) => sp.symmetric[0]!.alpha.value));
-  for (const w of spectra[0]!.estimates.flatMap((e) => e.warnings)) warnings.push(`seed 0 spectrum: ${w}`);
+  for (const w of spectra[0]!.symmetric.flatMap((e) => e.warnings)) warnings.push(`seed 0 rotation-averaged spectrum: ${w}`);
 
   const record = logGrid(c.steps, c.recordPoints);
   const total = c.q.length * c.gamma0.length * c.seeds * c.steps;
