@@ -169,9 +169,13 @@ function spectrumPlot(r: SobolevResult): PlotSpec {
   const c = m.lambda[i1]! * Math.pow(k1, a);
   series.push({ label: `fit k^-${a.toFixed(3)} on k ∈ [${k1}, ${k2}] (×2 offset)`, x: [k1, k2], y: [c * Math.pow(k1, -a) * 2, c * Math.pow(k2, -a) * 2], dashed: true, color: '#707070' });
   r.config.q.forEach((q, qi) => {
+    const color = PALETTE[(qi + 1) % PALETTE.length];
+    const ms = r.spectra[0]!.symmetricSpectra[qi]!;
+    const keepS = Array.from(ms.k.keys()).filter((i) => ms.power[i]! > 1e-14);
+    series.push({ label: `target power P_k (Fourier), q = ${q}`, x: keepS.map((i) => ms.k[i]!), y: keepS.map((i) => ms.power[i]!), color });
     const mq = modeSpectrum(sp.lambda, sp.power[qi]!, 'circle');
     const keep = Array.from(mq.k.keys()).filter((i) => mq.power[i]! > 1e-14);
-    series.push({ label: `target power P_k, q = ${q}`, x: keep.map((i) => mq.k[i]!), y: keep.map((i) => mq.power[i]!), color: PALETTE[(qi + 1) % PALETTE.length] });
+    series.push({ label: `target power in raw NTK eigenvector pairs, q = ${q}`, x: keep.map((i) => mq.k[i]!), y: keep.map((i) => mq.power[i]!), color, dashed: true });
   });
   return {
     title: `Initial NTK spectrum: ReLU MLP width ${r.config.width}, depth ${r.config.depth}, n = ${r.config.ntkPoints}`,

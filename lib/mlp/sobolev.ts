@@ -32,6 +32,8 @@ export interface SeedSpectrum {
   symmetric: SpectrumEstimate[];
   /** Rotation-averaged eigenvalues (first q's target power). */
   symmetricSpectrum: ModeSpectrum;
+  /** Per q: the rotation-averaged mode spectrum (Fourier target power). */
+  symmetricSpectra: ModeSpectrum[];
 }
 
 export interface Interval95 { mean: number; se: number; lower: number; upper: number; seeds: number }
@@ -126,7 +128,7 @@ export async function seedSpectrum(c: SobolevConfig, seedIndex: number): Promise
   const estimates = power.map((p) => estimateSpectrum(modeSpectrum(lambda, p, 'circle'), c.specWindow));
   const symSpectra = c.q.map((q) => circulantSpectrum(K, n, targetOnGrid(c.K, q, n)));
   const symmetric = symSpectra.map((m) => estimateSpectrum(m, c.specWindow));
-  return { seedIndex, lambda, power, estimates, symmetric, symmetricSpectrum: symSpectra[0]! };
+  return { seedIndex, lambda, power, estimates, symmetric, symmetricSpectrum: symSpectra[0]!, symmetricSpectra: symSpectra };
 }
 
 export interface SobolevOptions {
