@@ -34,7 +34,7 @@ export interface SobolevConfig {
 
 /** Defaults (docs/mlp.md "Sizes"): about 3 minutes on 2 cores. */
 export const SOBOLEV_DEFAULTS: SobolevConfig = {
-  width: 256, depth: 2, batch: 32, steps: 10000, lr: 0.25, gamma0: [0.05, 0.5, 1], q: [1, 1.75], K: 512, grid: 2048,
+  width: 256, depth: 2, batch: 32, steps: 10000, lr: 0.25, gamma0: [0.001, 0.5, 1], q: [1, 1.75], K: 512, grid: 2048,
   ntkPoints: 1024, specWindow: [4, 64], fitWindow: [100, 10000], recordPoints: 40, seeds: 3, seed: 1, bootstrap: 500,
 };
 
