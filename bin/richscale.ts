@@ -15,6 +15,8 @@ import { compareCommand, theoryCommand } from './commands/theory.js';
 import { validateCommand } from './commands/validate.js';
 import { schemaCommand } from './commands/schema.js';
 import { InterruptedError, simulateCommand } from './commands/simulate.js';
+import { sobolevCommand } from './commands/sobolev.js';
+import { spectrumCommand } from './commands/spectrum.js';
 
 const debug = process.env.RICHSCALE_DEBUG === '1';
 
@@ -67,6 +69,8 @@ export function buildProgram(): Command {
   program.addCommand(configure(phaseDiagramCommand()));
   program.addCommand(configure(frontierCommand()));
   program.addCommand(configure(schemaCommand()));
+  program.addCommand(configure(sobolevCommand()));
+  program.addCommand(configure(spectrumCommand()));
   return program;
 }
 
