@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 # The tests that load the addon in-process (test/cli spawns the CLI: too slow and timing-sensitive under ASan).
-VITEST_SUITES=(test/simulate test/theory test/frontier/run.test.ts)
+VITEST_SUITES=(test/simulate test/theory test/frontier/run.test.ts test/mlp/gradient.test.ts test/mlp/twin.test.ts
+  test/mlp/spectrum.test.ts test/mlp/lazy.test.ts)
 [ $# -gt 0 ] && VITEST_SUITES=("$@")
 
 ASAN_DIR=$ROOT/build-asan

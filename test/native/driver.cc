@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/cancel.h"
+#include "mlp/mlp.h"
 #include "simulate/simulate.h"
 #include "theory/dmft.h"
 #include "theory/ode.h"
@@ -488,6 +489,69 @@ void StochasticCases() {
   });
 }
 
+void MlpCases() {
+  namespace mlp = richscale::mlp;
+  struct Cfg {
+    int64_t width, depth, batch, steps;
+  };
+  const Cfg cfgs[] = {{1, 1, 1, 1}, {4, 1, 3, 6}, {5, 2, 2, 6}, {3, 3, 4, 5}};
+  for (const Cfg& c : cfgs) {
+    Case("mlp train N=" + std::to_string(c.width) + " L=" + std::to_string(c.depth) + " B=" + std::to_string(c.batch) +
+             " T=" + std::to_string(c.steps),
+         [&] {
+           mlp::TrainArgs a;
+           a.shape = {c.width, c.depth};
+           a.gamma0 = 0.7;
+           a.eta0 = 0.1;
+           a.batch = c.batch;
+           a.steps = c.steps;
+           a.K = 4;
+           a.q = 1.0;
+           a.grid = 16;
+           for (int64_t t = 0; t <= c.steps; ++t) a.record.push_back(t);
+           a.seed = 5;
+           a.stream = 4294967295u;
+           std::atomic<bool> cancel{false};
+           double done = 0;
+           const mlp::TrainResult r = mlp::Train(a, cancel, [&](double d) { done = d; });
+           Check(!r.diverged && r.loss.size() == a.record.size(), "one loss per record step");
+           Check(AllFinite(r.loss), "finite losses");
+           Check(r.loss.size() > 1 && r.loss[0] > 0, "loss(0) > 0");
+           cancel = true;
+           ExpectCancelled([&] { mlp::Train(a, cancel, [](double) {}); });
+           cancel = false;
+           a.eta0 = 1e6;
+           const mlp::TrainResult d = mlp::Train(a, cancel, [](double) {});
+           // The early exit on divergence (where a leak would hide); observed for the N = 4 and N = 5 cases.
+           Check((c.width != 4 && c.width != 5) || (d.diverged && d.divergedStep >= 1), "a huge learning rate diverges");
+           Check(d.diverged || AllFinite(d.loss), "no divergence means finite losses");
+           // The NTK on n points and its eigendecomposition (reconstruct K from V, values).
+           richscale::Rng rng = richscale::Rng::FromSeed(5, 0);
+           const std::vector<double> params = mlp::InitParams(a.shape, rng);
+           const int64_t n = 6;
+           const std::vector<double> K = mlp::InitialNtk(a.shape, params, n);
+           Check(K.size() == static_cast<size_t>(n * n) && AllFinite(K), "NTK n×n, finite");
+           std::vector<double> values, vectors;
+           mlp::SymmetricEigen(n, K, values, vectors);
+           double worst = 0, scale = 0;
+           for (int64_t i = 0; i < n; ++i) {
+             for (int64_t j = 0; j < n; ++j) {
+               double rec = 0;
+               for (int64_t e = 0; e < n; ++e) rec += vectors[e * n + i] * values[e] * vectors[e * n + j];
+               worst = std::fmax(worst, std::fabs(rec - K[i * n + j]));
+               scale = std::fmax(scale, std::fabs(K[i * n + j]));
+             }
+           }
+           Check(worst <= 1e-10 * std::fmax(scale, 1.0), "V diag(values) Vᵀ = K");
+         });
+  }
+  Case("mlp eigen n=1", [] {
+    std::vector<double> values, vectors;
+    richscale::mlp::SymmetricEigen(1, {2.5}, values, vectors);
+    Check(values.size() == 1 && values[0] == 2.5 && vectors.size() == 1 && std::fabs(vectors[0]) == 1.0, "1×1");
+  });
+}
+
 // Negative controls for scripts/check-native.sh: `driver --fault=KIND` commits one deliberate error, so the script can
 // show that ASan/UBSan/LSan and valgrind do report it (the clean run is then evidence, not silence).
 double* volatile g_sink = nullptr;
@@ -533,6 +597,7 @@ int main(int argc, char** argv) {
   VolterraCases();
   DmftCases();
   StochasticCases();
+  MlpCases();
   std::printf("driver: %d cases, %d failed checks\n", g_cases, g_failed);
   return g_failed == 0 ? 0 : 1;
 }
