@@ -82,6 +82,19 @@ const schema = z.strictObject({
 
 export type SobolevConfigInput = z.input<typeof schema>;
 
+/** JSON Schema (draft 2020-12) of a `richscale sobolev --config` file (schema/sobolev.schema.json). */
+export function sobolevJsonSchema(): Record<string, unknown> {
+  // The descriptions are the rules of the error messages; the numeric refinements (finite, k1 < k2) are not expressible.
+  const described = z.strictObject(Object.fromEntries(Object.entries(schema.shape).map(([k, v]) =>
+    [k, (v as z.ZodType).meta({ description: RULES[k as keyof SobolevConfig] })])));
+  const js = z.toJSONSchema(described, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
+  return {
+    $schema: js.$schema, title: 'richscale sobolev config',
+    description: 'Config file for `richscale sobolev --config FILE` (JSON or YAML); every key optional, flags override it; unknown keys are errors.',
+    ...Object.fromEntries(Object.entries(js).filter(([k]) => k !== '$schema')),
+  };
+}
+
 /** Validate one layer (file or flags) and merge it over `base`; cross-field checks on the result. */
 export function resolveSobolevConfig(base: SobolevConfig, layers: { input: unknown; label: string }[]): SobolevConfig {
   let out: SobolevConfig = { ...base };
