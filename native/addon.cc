@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   richscale::InitStochasticDmft(env, exports);
   richscale::InitOde(env, exports);
   richscale::InitVolterra(env, exports);
+  richscale::InitBench(env, exports);
   return exports;
 }
 
