@@ -7,11 +7,11 @@
  * Every workload runs in its own child process (so its peak RSS, VmHWM, is its own). Per-step times come from
  * the difference of two run lengths (set-up excluded), repeated; medians with [min, max] are reported. The pure
  * TS twin runs fewer steps at large sizes (its per-step time is extrapolated to the same step count).
- * Usage: npm run bench [-- --quick] [-- --out FILE]
+ * Usage: npm run bench [-- --quick] [-- --out FILE] [-- --dmft-full]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNative, nativeFunction } from '../lib/native.js';
@@ -19,7 +19,7 @@ import { simulateSeedReference } from '../lib/reference/simulate.js';
 import { makeTask } from '../lib/task.js';
 import { solveRichOde, flowGrid } from '../lib/theory/ode.js';
 import { makeModeBins } from '../lib/theory/modes.js';
-import { solveDmft } from '../lib/theory/dmft.js';
+import { DMFT_MAX_STEPS, solveDmft } from '../lib/theory/dmft.js';
 import { printTable } from './table.js';
 import type { ModelKind, Precision, SamplerKind, SeedKernelArgs } from '../lib/simulate/types.js';
 
@@ -69,6 +69,25 @@ async function perStep(run: (steps: number) => Promise<void> | void, [s1, s2]: [
   return out;
 }
 
+/**
+ * Seconds per step of a native job from its own progress reports (about 20 a second): the steps done between the
+ * first and the last report over the time between them, so the set-up (drawing A(0)) and the job start are not
+ * in it. Robust to a busy machine in a way that differences of two run lengths are not. `repeats` jobs.
+ */
+async function progressRate(start: (onProgress: (done: number) => void) => Promise<unknown>, repeats: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    let first: [number, number] | null = null, last: [number, number] | null = null;
+    await start((done) => {
+      const now = performance.now() / 1000;
+      if (first === null) first = [now, done];
+      else last = [now, done];
+    });
+    if (first !== null && last !== null && last[1] > first[1]) out.push((last[0] - first[0]) / (last[1] - first[1]));
+  }
+  return out;
+}
+
 type MachineLimitsFn = (threads: number) => Limits;
 
 async function child(c: Case): Promise<unknown> {
@@ -82,7 +101,7 @@ async function child(c: Case): Promise<unknown> {
     case 'sim': {
       native.setNumThreads(c.threads);
       if (c.backend === 'native') {
-        return done(await perStep(async (n) => { await native.simulateSeed(simArgs(c, n)).promise; }, c.steps, c.repeats));
+        return done(await progressRate((p) => native.simulateSeed(simArgs(c, c.steps[1]), p).promise, c.repeats));
       }
       return done(await perStep((n) => { simulateSeedReference(simArgs(c, n)); }, c.steps, c.repeats));
     }
@@ -90,7 +109,7 @@ async function child(c: Case): Promise<unknown> {
       native.setNumThreads(c.threads);
       const gammas = Float64Array.from({ length: c.K }, (_, j) => (c.K === 1 ? 1 : (2 * j) / (c.K - 1)));
       const a = { model: 'projected' as const, N: c.N, M: c.M, B: c.B, sampler: c.sampler, gamma: gammas[0]! };
-      return done(await perStep(async (n) => { await native.simulateBatch({ ...simArgs(a, n), gammas }).promise; }, c.steps, c.repeats));
+      return done(await progressRate((p) => native.simulateBatch({ ...simArgs(a, c.steps[1]), gammas }, p).promise, c.repeats));
     }
     case 'accuracy': {
       // float32 vs float64, same seed: max over the recorded steps of |L32 - L64| / L64, and the speed of each.
@@ -177,6 +196,7 @@ async function main(): Promise<void> {
   const py = havePython();
   const info = loadNative().blasInfo();
   const started = performance.now();
+  const load0 = loadavg();
   const log = (s: string): void => { process.stderr.write(`${s}\n`); };
 
   log('machine limits …');
@@ -187,22 +207,22 @@ async function main(): Promise<void> {
   // fused pass (B = ∞, exact): N·M + 4N² scalars (A(0) once; G read by Gᵀw and G b, read+written by ger);
   // explicit: 2N·M + 4N² scalars + 3·B·M doubles (Ψ written, then read by Ψv and Ψᵀs).
   const sims: Array<Omit<SimCase, 'kind' | 'backend' | 'steps' | 'repeats' | 'threads'> & { tsSteps: [number, number]; nat: [number, number]; target?: boolean; numpyNaive?: boolean }> = [
-    { model: 'projected', N: 256, M: 2048, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [2, 12], nat: [20, 220] },
-    { model: 'projected', N: 1024, M: 8192, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 3], nat: [5, 45] },
-    { model: 'projected', N: 1024, M: 8192, B: 256, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 3], nat: [5, 45], target: true, numpyNaive: true },
-    { model: 'projected', N: 1024, M: 8192, B: 256, sampler: 'explicit', gamma: 1, precision: 'float64', tsSteps: [1, 2], nat: [2, 12], target: true, numpyNaive: true },
-    { model: 'projected', N: 1024, M: 8192, B: 256, sampler: 'exact', gamma: 1, precision: 'float32', tsSteps: [0, 0], nat: [5, 45] },
-    { model: 'projected', N: 2048, M: 16384, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 2], nat: [2, 12] },
-    { model: 'projected', N: 2048, M: 16384, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float32', tsSteps: [0, 0], nat: [2, 12] },
-    { model: 'projected', N: 2048, M: 16384, B: 256, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [0, 0], nat: [2, 12] },
-    { model: 'unprojected', N: 1024, M: 8192, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 3], nat: [5, 45] },
+    { model: 'projected', N: 256, M: 2048, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [2, 12], nat: [0, 4000] },
+    { model: 'projected', N: 1024, M: 8192, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 3], nat: [0, 150] },
+    { model: 'projected', N: 1024, M: 8192, B: 256, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 3], nat: [0, 150], target: true, numpyNaive: true },
+    { model: 'projected', N: 1024, M: 8192, B: 256, sampler: 'explicit', gamma: 1, precision: 'float64', tsSteps: [1, 2], nat: [0, 25], target: true, numpyNaive: true },
+    { model: 'projected', N: 1024, M: 8192, B: 256, sampler: 'exact', gamma: 1, precision: 'float32', tsSteps: [0, 0], nat: [0, 300] },
+    { model: 'projected', N: 2048, M: 16384, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 2], nat: [0, 50] },
+    { model: 'projected', N: 2048, M: 16384, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float32', tsSteps: [0, 0], nat: [0, 100] },
+    { model: 'projected', N: 2048, M: 16384, B: 256, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [0, 0], nat: [0, 50] },
+    { model: 'unprojected', N: 1024, M: 8192, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 3], nat: [0, 150] },
   ];
   for (const s of sims) {
     const label = `${s.model === 'projected' ? 'proj' : 'unproj'} N=${s.N} M=${s.M} B=${Number.isFinite(s.B) ? `${s.B} ${s.sampler}` : '∞'}${s.precision === 'float32' ? ' f32' : ''}`;
     log(`${label} …`);
     const base = { kind: 'sim' as const, model: s.model, N: s.N, M: s.M, B: s.B, sampler: s.sampler, gamma: s.gamma, precision: s.precision };
-    const nat1 = inChild<Timed>({ ...base, backend: 'native', threads: 1, steps: quick ? [s.nat[0], Math.ceil(s.nat[1] / 2)] : s.nat, repeats: reps });
-    const nat2 = inChild<Timed>({ ...base, backend: 'native', threads: 2, steps: quick ? [s.nat[0], Math.ceil(s.nat[1] / 2)] : s.nat, repeats: reps });
+    const nat1 = inChild<Timed>({ ...base, backend: 'native', threads: 1, steps: quick ? [0, Math.ceil(s.nat[1] / 2)] : s.nat, repeats: reps });
+    const nat2 = inChild<Timed>({ ...base, backend: 'native', threads: 2, steps: quick ? [0, Math.ceil(s.nat[1] / 2)] : s.nat, repeats: reps });
     const ts = s.tsSteps[1] > 0 && s.precision === 'float64'
       ? inChild<Timed>({ ...base, backend: 'reference', threads: 1, steps: s.tsSteps, repeats: quick ? 1 : 2 }) : null;
     let numpy: number | undefined, numpyNaive: number | undefined;
@@ -242,7 +262,7 @@ async function main(): Promise<void> {
     const single = rows.find((r) => r.workload === `proj N=1024 M=8192 B=256 ${sampler} (1 thr)`)!;
     for (const K of quick ? [8] : [4, 8, 16]) {
       log(`batch K=${K} B=${B} ${sampler} …`);
-      const steps: [number, number] = sampler === 'explicit' ? [2, 8] : [4, 24];
+      const steps: [number, number] = sampler === 'explicit' ? [0, Math.max(8, Math.round(60 / K))] : [0, Math.max(40, Math.round(800 / K))];
       const r = inChild<Timed>({ kind: 'batch', K, N: 1024, M: 8192, B, sampler, threads: 1, steps, repeats: quick ? 2 : 3 });
       const perLane = r.samples.map((x) => x / K);
       batchRows.push({ K, B, sampler, perLane, single: median(single.native), threads: 1 });
@@ -293,14 +313,28 @@ async function main(): Promise<void> {
     });
   }
 
-  // Finite-N DMFT (N = 256, M = 2048 in 128 bins, γ = 0.5).
-  for (const T of quick ? [250, 500] : [250, 500, 1000, 2000]) {
+  // Finite-N DMFT (N = 256, M = 2048 in 128 bins, γ = 0.5). Its cost is O(bins·T³) per iteration and the
+  // iteration count grows with T, so only small T are run by default: the local power law between the two
+  // measured T gives estimates at T ∈ {250, 500, 1000, 2000} (marked "est."); --dmft-full also runs 250 and 500.
+  // The solver refuses T > DMFT_MAX_STEPS (O(T²) memory).
+  const dmftRun = quick ? [60, 100] : process.argv.includes('--dmft-full') ? [100, 150, 250, 500] : [100, 150];
+  const dmftMeasured: Array<{ T: number; s: number }> = [];
+  for (const T of dmftRun) {
     log(`DMFT T=${T} …`);
     const d = inChild<Timed>({ kind: 'dmft', T, threads: 2 });
+    dmftMeasured.push({ T, s: d.samples[0]! });
     rows.push({
       workload: `finite-N DMFT T=${T} (${d.extra!.iterations} iterations, 2 thr)`, unit: 'solve', bound: 'compute (T×T dgemm, triangular solves)',
-      native: d.samples, limitNote: 'n/a (mixed level-2/3 work; flops not counted)', peakMiB: d.peakMiB,
-      essentialMiB: MiB(8 * 12 * T * T), ...(T === 2000 ? { note: 'target < 60 s' } : {}),
+      native: d.samples, limitNote: 'n/a (mixed level-2/3 work; flops not counted)', peakMiB: d.peakMiB, essentialMiB: MiB(8 * 12 * T * T),
+    });
+  }
+  const [da, db] = dmftMeasured.slice(-2) as [{ T: number; s: number }, { T: number; s: number }];
+  const dmftPower = Math.log(db.s / da.s) / Math.log(db.T / da.T);
+  for (const T of [250, 500, 1000, 2000].filter((x) => !dmftMeasured.some((m) => m.T === x))) {
+    const est = db.s * Math.pow(T / db.T, dmftPower);
+    rows.push({
+      workload: `finite-N DMFT T=${T} (est. from T^${dmftPower.toFixed(1)} fit${T > DMFT_MAX_STEPS ? `; refused: T > ${DMFT_MAX_STEPS}` : ''})`,
+      unit: 'solve', bound: 'compute', native: [est], limitNote: 'estimate, not run', ...(T === 2000 ? { note: 'target < 60 s' } : {}),
     });
   }
 
@@ -332,10 +366,10 @@ async function main(): Promise<void> {
       r.peakMiB !== undefined ? `${r.peakMiB.toFixed(0)} / ${r.essentialMiB!.toFixed(0)}` : '',
     ]);
   }
-  console.log(`OpenBLAS: ${info.config.trim()} (${info.corename}); numpy: ${py ?? 'not importable: numpy columns skipped'}`);
+  console.log(`OpenBLAS: ${info.config.trim()} (${info.corename}); numpy: ${py ?? 'not importable: numpy columns skipped'}; load average at start ${load0.map((x) => x.toFixed(1)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${availableParallelism()} cores)`);
   console.log(`limits, 1 thread: dgemm ${limits[1].dgemmGflops.toFixed(0)} GFLOP/s, sgemm ${limits[1].sgemmGflops.toFixed(0)}, read ${limits[1].readGBs.toFixed(1)} GB/s, copy ${limits[1].copyGBs.toFixed(1)}, triad ${limits[1].triadGBs.toFixed(1)}; ` +
     `2 threads: dgemm ${limits[2].dgemmGflops.toFixed(0)}, sgemm ${limits[2].sgemmGflops.toFixed(0)}, read ${limits[2].readGBs.toFixed(1)}, copy ${limits[2].copyGBs.toFixed(1)}, triad ${limits[2].triadGBs.toFixed(1)}`);
-  console.log('simulation rows: native and numpy at the same BLAS thread count; pure TS at large sizes timed over 1-2 steps and reported per step (extrapolated);' +
+  console.log('simulation rows: native per-step time from its progress reports (set-up excluded); numpy per step inside its loop, same BLAS thread count; pure TS timed over 1-2 steps (difference of two run lengths) and reported per step (extrapolated);' +
     ' × = how many times faster native is. Memory-bound limit = bytes per step / time vs the read (projected) or copy (unprojected) bandwidth.');
   printTable(table);
   console.log(`\nfloat32 vs float64 (proj N=1024 M=8192 B=256 exact γ=1, ${quick ? 200 : 1000} steps, same seed): max relative loss difference ${acc.worst.toExponential(2)}, at the end ${acc.finalRel.toExponential(2)} (loss ${acc.L0.toPrecision(3)} → ${acc.Lend.toPrecision(3)})`);
@@ -346,11 +380,13 @@ async function main(): Promise<void> {
   writeFileSync(outFile, `${JSON.stringify({
     date: new Date().toISOString(), quick, openblas: info.config.trim(), corename: info.corename, numpy: py,
     limits, rows: rows.map((r) => ({ ...r, nativeMedian: median(r.native) })), batch: batchRows,
-    float32Accuracy: acc, ensemble: { seeds, steps: ensSteps, oneCoreSeconds: ens.oneCore.samples[0], jobsSeconds: ens.jobs.samples[0], blas2Seconds: ens.blas2.samples[0], jobsSpeedup: jobsSpeed, blas2Speedup: blasSpeed },
+    float32Accuracy: acc, dmft: { measured: dmftMeasured, power: dmftPower }, ensemble: { seeds, steps: ensSteps, oneCoreSeconds: ens.oneCore.samples[0], jobsSeconds: ens.jobs.samples[0], blas2Seconds: ens.blas2.samples[0], jobsSpeedup: jobsSpeed, blas2Speedup: blasSpeed },
   }, null, 2)}\n`);
   console.log(`results: ${outFile}`);
 }
 
 const i = process.argv.indexOf('--case');
-if (i >= 0) process.stdout.write(JSON.stringify(await child(JSON.parse(process.argv[i + 1]!) as Case)));
+// JSON has no Infinity: a batch size B of Infinity arrives as null.
+const revive = (key: string, value: unknown): unknown => (key === 'B' && value === null ? Infinity : value);
+if (i >= 0) process.stdout.write(JSON.stringify(await child(JSON.parse(process.argv[i + 1]!, revive) as Case)));
 else await main();
