@@ -274,8 +274,11 @@ class ProjectedModel {
     std::fill(L_.begin(), L_.end(), 0.0);
     std::fill(r2_.begin(), r2_.end(), 0.0);
     std::fill(cd_.begin(), cd_.end(), 0.0);
-    // K = 1: blocks are plain vectors (column c of pblk at c·blk, of bacc at c·N); K > 1: interleaved.
+    // K = 1: the β block is a plain vector; one gradient column (B = ∞) is accumulated with gemv, several (the
+    // exact sampler's two, or K lanes) with one gemm over interleaved columns (pblk is n×Kc, bacc is N×Kc), so
+    // the slab is read once for all of them.
     const bool single = K == 1;
+    const bool singleOut = Kc == 1;
     for (int64_t k0 = 0; k0 < M; k0 += blk_) {
       const int64_t n = std::min(blk_, M - k0);
       const T* Ab = At_.data() + Z(k0) * Z(N);
@@ -292,7 +295,7 @@ class ProjectedModel {
           v[Z(j) * Z(M) + Z(k)] = vv;
           L_[Z(j)] += lam * vv * vv;
           if (fused) {
-            pblk_[single ? Z(kk) : Z(kk) * Z(Kc) + Z(j)] = static_cast<T>(lam * vv);
+            pblk_[Z(kk) * Z(Kc) + Z(j)] = static_cast<T>(lam * vv);
             if (exact) {
               const double s = sqrtLambda_[Z(k)] * vv;
               r2_[Z(j)] += s * s;
@@ -301,13 +304,12 @@ class ProjectedModel {
           }
         }
         if (fused && exact) {
-          pblk_[single ? Z(blk_) + Z(kk) : Z(kk) * Z(Kc) + Z(K)] = static_cast<T>(sqrtLambda_[Z(k)] * xi[k]);
+          pblk_[Z(kk) * Z(Kc) + Z(K)] = static_cast<T>(sqrtLambda_[Z(k)] * xi[k]);
         }
       }
       if (!fused) continue;
-      if (single) {
+      if (singleOut) {
         blas::gemvT(n, N, T(1), Ab, pblk_.data(), T(1), bacc_.data());
-        if (exact) blas::gemvT(n, N, T(1), Ab, pblk_.data() + blk_, T(1), bacc_.data() + N);
       } else {
         blas::gemm(true, false, N, Kc, n, T(1), Ab, N, pblk_.data(), Kc, T(1), bacc_.data(), Kc);
       }
@@ -317,7 +319,7 @@ class ProjectedModel {
     // b_j from the accumulated columns: B = ∞: b = A0 Λv. Exact sampler (docs/performance.md):
     // ĝ = a1 Λv + a2 Λ^{1/2} ξ with a1 = (S - √S c)/B, a2 = r √S / B, r = |Λ^{1/2} v|, c = (Λ^{1/2} v)·ξ / r.
     const auto col = [&](int64_t i, int64_t c) -> double {
-      return static_cast<double>(single ? bacc_[Z(c) * Z(N) + Z(i)] : bacc_[Z(i) * Z(Kc) + Z(c)]);
+      return static_cast<double>(bacc_[Z(i) * Z(Kc) + Z(c)]);
     };
     for (int64_t j = 0; j < K; ++j) {
       T* b = b_.data() + Z(j) * Z(N);
