@@ -8,6 +8,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProgressFn, SeedKernelArgs, SeedKernelResult } from './simulate/types.js';
 
+/** simulateBatch's arguments: one seed's args plus the lanes' γ values (`gamma` is ignored). */
+export interface BatchKernelArgs extends SeedKernelArgs {
+  gammas: Float64Array;
+}
+
 /** A running native job: `promise` settles with the result; `cancel()` makes it reject with code 'ABORT_ERR'. */
 export interface NativeJob<T> {
   promise: Promise<T>;
@@ -28,6 +33,12 @@ export interface NativeBindings {
    * A cancelled job rejects with `Error('cancelled')` whose `code` is 'ABORT_ERR'.
    */
   simulateSeed(args: SeedKernelArgs, onProgress?: ProgressFn): NativeJob<SeedKernelResult>;
+  /**
+   * Runs K projected-model seeds that differ only in γ (`gammas`) and share the seed, stream, A(0) and batch
+   * randomness, as one batched job: the passes over A(0) become matrix-matrix products (docs/performance.md).
+   * Result j equals simulateSeed with gamma = gammas[j] up to rounding. data must be Infinity; no chunked runs.
+   */
+  simulateBatch(args: BatchKernelArgs, onProgress?: ProgressFn): NativeJob<SeedKernelResult[]>;
   /** Sets the OpenBLAS thread count (process-wide). */
   setNumThreads(n: number): void;
   getNumThreads(): number;

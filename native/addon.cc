@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   richscale::InitOde(env, exports);
   richscale::InitVolterra(env, exports);
   richscale::InitMlp(env, exports);
+  richscale::InitBench(env, exports);
   return exports;
 }
 

@@ -13,6 +13,7 @@ void InitStochasticDmft(Napi::Env env, Napi::Object exports);  // stochasticDmft
 
 void InitOde(Napi::Env env, Napi::Object exports);  // odeRich (N = B = ∞ ODE / unit-step map, SPEC 3.3)
 void InitVolterra(Napi::Env env, Napi::Object exports);  // volterraLazy (lazy finite-B, SPEC 3.4)
+void InitBench(Napi::Env env, Napi::Object exports);  // machineLimits (bench: GEMM GFLOP/s, memory bandwidth)
 
 void InitMlp(Napi::Env env, Napi::Object exports);  // mlpInit, mlpLossGrad, mlpTrain, mlpNtk, symmetricEigen
 

@@ -30,6 +30,7 @@ const COMMON = {
   seeds: 8,
   seed: 0,
   perSeed: false,
+  precision: 'float64',
 } as const satisfies Omit<ResolvedSimulateConfig, 'alpha' | 'beta' | 'N' | 'gamma'> & { N: readonly number[]; gamma: readonly number[] };
 
 interface PresetEntry {

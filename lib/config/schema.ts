@@ -39,9 +39,11 @@ const oneOrList = <T extends z.ZodType<number>>(item: T) =>
 /** Config keys in help order. */
 export const CONFIG_KEYS = [
   'alpha', 'beta', 'M', 'N', 'gamma', 'eta', 'batch', 'data', 'model', 'sampler', 'init',
-  'steps', 'record', 'recordPoints', 'seeds', 'seed', 'perSeed',
+  'steps', 'record', 'recordPoints', 'seeds', 'seed', 'perSeed', 'precision',
 ] as const satisfies readonly (keyof ResolvedSimulateConfig)[];
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
+/** Keys a complete config may leave out (absent = the documented default). */
+const OPTIONAL_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['precision']);
 
 /** How a flag's string value is turned into an input value. */
 export type FlagKind = 'number' | 'list' | 'string' | 'boolean';
@@ -91,6 +93,9 @@ export const KEYS: Record<ConfigKey, KeyInfo> = {
     rule: 'an integer in [0, 2^53-1] (run seed)' },
   perSeed: { flag: '--per-seed', kind: 'boolean', help: "also write every seed's curve to curve.csv",
     rule: 'true or false (write per-seed curves)' },
+  precision: { flag: '--precision <kind>', kind: 'string',
+    help: 'native simulator arithmetic: float64 (default) or float32 (opt-in: half the memory and bytes per step, docs/performance.md)',
+    rule: "'float64' or 'float32' (native simulator precision)" },
 };
 
 function buildShape(json: boolean) {
@@ -113,6 +118,7 @@ function buildShape(json: boolean) {
     seeds: intIn(1, 100000).meta(d('seeds')),
     seed: intIn(0).meta(d('seed')),
     perSeed: z.boolean().meta(d('perSeed')),
+    precision: z.enum(['float64', 'float32']).meta(d('precision')),
   } satisfies Record<ConfigKey, z.ZodType>;
 }
 
@@ -126,7 +132,7 @@ function buildInputSchema(json: boolean) {
     data: shape.data.optional(), model: shape.model.optional(), sampler: shape.sampler.optional(),
     init: shape.init.optional(), steps: shape.steps.optional(), record: shape.record.optional(),
     recordPoints: shape.recordPoints.optional(), seeds: shape.seeds.optional(), seed: shape.seed.optional(),
-    perSeed: shape.perSeed.optional(),
+    perSeed: shape.perSeed.optional(), precision: shape.precision.optional(),
   });
 }
 
@@ -136,7 +142,7 @@ export type SimulateConfigInput = z.input<typeof simulateConfigSchema>;
 type ParsedLayer = z.output<typeof simulateConfigSchema>;
 
 // Compile-time check: a fully specified parsed layer is a ResolvedSimulateConfig and vice versa.
-type Complete = Required<Omit<ParsedLayer, '$schema'>>;
+type Complete = Required<Omit<ParsedLayer, '$schema' | 'precision'>> & Pick<ParsedLayer, 'precision'>;
 const _layerIsResolved = (c: Complete): ResolvedSimulateConfig => c;
 const _resolvedIsLayer = (c: ResolvedSimulateConfig): Complete => c;
 void _layerIsResolved; void _resolvedIsLayer;
@@ -443,7 +449,7 @@ export function resolveSimulateConfig(
   const flags = layer(flagConfig, opts.flagLabel);
   if (problems.length > 0) throw new ConfigError(problems);
   const merged = { ...base, ...file, ...flags };
-  const missing = CONFIG_KEYS.filter((k) => merged[k] === undefined);
+  const missing = CONFIG_KEYS.filter((k) => merged[k] === undefined && !OPTIONAL_KEYS.has(k));
   if (missing.length > 0) throw new ConfigError(`config: missing key(s) ${missing.join(', ')}`);
   const config = merged as ResolvedSimulateConfig;
   const cross = crossFieldProblems(config, opts.purpose);

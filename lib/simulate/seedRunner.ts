@@ -22,6 +22,9 @@ export async function runSeed(
 ): Promise<SeedKernelResult> {
   if (signal?.aborted) throw new CancelledError();
   if (backend === 'reference') {
+    if (args.precision === 'float32') {
+      throw new Error("precision 'float32' is a native-simulator mode: the pure-TS reference computes in float64 only");
+    }
     // Run in slices of ~50 ms so that progress, SIGINT and abort get a turn of the event loop.
     const steps = referenceSeedSteps(args, referenceModelFactory(args));
     let sliceStart = performance.now();

@@ -16,7 +16,7 @@ import { flopsPerStep } from './flops.js';
 import { runSeedCheckpointed, type SeedCheckpointing } from './checkpointedSeed.js';
 import { runSeed, CancelledError, type Backend } from './seedRunner.js';
 import { seedStats, type SeedStats } from './stats.js';
-import type { InitKind, ModelKind, SamplerKind, SeedKernelArgs, SeedKernelResult } from './types.js';
+import type { InitKind, ModelKind, Precision, SamplerKind, SeedKernelArgs, SeedKernelResult } from './types.js';
 
 export type { SeedStats } from './stats.js';
 export { CancelledError } from './seedRunner.js';
@@ -30,6 +30,8 @@ export interface ResolvedSimulateConfig {
   model: ModelKind; sampler: SamplerKind; init: InitKind;
   steps: number; record: 'log' | 'all'; recordPoints: number;
   seeds: number; seed: number; perSeed: boolean;
+  /** Native simulator arithmetic (absent = 'float64'; docs/performance.md). */
+  precision?: Precision;
 }
 
 export interface EnsembleResult {
@@ -106,6 +108,7 @@ export async function runSweep(config: ResolvedSimulateConfig, opts: RunOptions 
           model: config.model, N, M: config.M, gamma, eta: config.eta, batch: config.batch, data: config.data,
           sampler: config.sampler, init: config.init, steps: config.steps, recordSteps,
           lambda: task.lambda, wstar: task.wstar, seed: config.seed, stream: s, wantFinal: false,
+          ...(config.precision !== undefined && config.precision !== 'float64' ? { precision: config.precision } : {}),
         },
       });
     }

@@ -7,6 +7,8 @@
 export type ModelKind = 'projected' | 'unprojected';
 /** How a fresh Gaussian batch gradient is drawn (docs/algorithm.md section 4). */
 export type SamplerKind = 'explicit' | 'exact';
+/** Scalar type of the native simulator's arrays (SeedKernelArgs.precision). */
+export type Precision = 'float64' | 'float32';
 /** A(0) Gaussian (the model) or √N·I with N = M (the exact linear-regression special case, SPEC 9). */
 export type InitKind = 'gaussian' | 'identity';
 
@@ -37,6 +39,14 @@ export interface SeedKernelArgs {
   stream: number;
   /** Return the final residual v = w* - β (length M). */
   wantFinal: boolean;
+  /**
+   * Scalar type of the native model's arrays (A(0), G, w and the BLAS work; losses and residuals stay double).
+   * Default 'float64'. 'float32' halves memory and the bytes each step moves (docs/performance.md); the pure-TS
+   * reference always computes in float64.
+   */
+  precision?: Precision;
+  /** Modes per slab of the native fused pass over A(0) (tests only; default automatic, about 512 KiB a slab). */
+  blockModes?: number;
   /** Chunked runs (native only, docs/algorithm.md section 8): stop after this many updates (default: steps). */
   stopAt?: number;
   /** Continue from a state an earlier chunk of the same args returned. */

@@ -11,6 +11,8 @@ namespace richscale::simulate {
 enum class Model { Projected, Unprojected };
 enum class Sampler { Explicit, Exact };
 enum class Init { Gaussian, Identity };
+// Scalar type of the model's arrays (A(0), G, w, the BLAS work). Losses and residuals are always double.
+enum class Precision { Float64, Float32 };
 
 inline constexpr int64_t kUnlimited = -1;          // batch / data = Infinity
 inline constexpr double kDivergenceFactor = 1e4;   // L > 1e4 · L(0) counts as divergence
@@ -33,6 +35,9 @@ struct SeedArgs {
   uint64_t seed = 0;
   uint32_t stream = 0;
   bool wantFinal = false;
+  Precision precision = Precision::Float64;
+  // Modes per block of the fused pass over A(0) (docs/performance.md); 0 = automatic (about 512 KiB per block).
+  int64_t blockModes = 0;
   // Chunked runs (checkpoint and resume, docs/algorithm.md section 8): run from `startState` (empty: from
   // t = 0) until `stopAt` updates are done (≤ steps), and return the full state when `wantState`.
   int64_t stopAt = 0;                 // 0: steps
@@ -63,5 +68,13 @@ using ProgressFn = std::function<void(int64_t stepsDone)>;
 // Runs one seed (or one chunk of it). Checks `cancel` every step; when it is set, throws richscale::Cancelled,
 // or, with wantState, returns early with `interrupted` and the state reached.
 SeedResult RunSeed(const SeedArgs& args, const std::atomic<bool>& cancel, const ProgressFn& progress);
+
+// Batched runs that share A(0) and the batch randomness (one seed and stream, lanes differ only in γ):
+// lane j is the run of `args` with gamma = gammas[j], and gives the same curve as RunSeed of that run up to
+// rounding. The per-step matrix-vector products over A(0) become matrix-matrix products (one pass over A(0)
+// for all lanes). Projected model, data = ∞, no chunked runs (checked by the binding). Throws
+// richscale::Cancelled when `cancel` is set.
+std::vector<SeedResult> RunBatch(const SeedArgs& args, const std::vector<double>& gammas,
+                                 const std::atomic<bool>& cancel, const ProgressFn& progress);
 
 }  // namespace richscale::simulate

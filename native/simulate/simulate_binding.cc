@@ -4,6 +4,7 @@
 #include <napi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +25,7 @@ using simulate::SeedArgs;
 using simulate::SeedResult;
 
 constexpr const char* kCtx = "simulateSeed";
+constexpr const char* kBatchCtx = "simulateBatch";
 constexpr double kMaxDim = 2147483647.0;             // every dimension must fit a BLAS int
 constexpr double kMaxElements = 2147483648.0;        // 2^31 elements (16 GiB) per matrix
 constexpr double kMaxSeed = 9007199254740991.0;      // 2^53 - 1
@@ -40,10 +42,11 @@ void CheckElements(const args::Reader& r, const char* what, double rows, double 
 
 // Rejects runs whose buffers cannot fit in physical memory (an overcommitted allocation would otherwise be
 // OOM-killed while it is filled, which no exception handler can catch).
-void CheckMemory(const args::Reader& r, const SeedArgs& a) {
+void CheckMemory(const args::Reader& r, const SeedArgs& a, size_t lanes = 1) {
   const double N = static_cast<double>(a.N), M = static_cast<double>(a.M);
-  double doubles = N * M + 8.0 * (N + M);
-  if (a.model == simulate::Model::Projected && a.gamma != 0.0) doubles += N * N;
+  const double scalar = a.precision == simulate::Precision::Float32 ? 0.5 : 1.0;  // model arrays, in doubles
+  double doubles = scalar * N * M + 8.0 * (N + M);
+  if (a.model == simulate::Model::Projected && a.gamma != 0.0) doubles += scalar * N * N * static_cast<double>(lanes);
   if (a.data != kUnlimited) {
     doubles += static_cast<double>(a.data) * (M + 1.0);
   } else if (a.batch != kUnlimited && a.sampler == simulate::Sampler::Explicit) {
@@ -83,7 +86,7 @@ void ParseChunk(const args::Reader& r, SeedArgs& a) {
   if (st[7] != 0.0 && st[7] != 1.0) r.Fail("startState has a corrupt RNG spare flag");
 }
 
-SeedArgs ParseArgs(Napi::Env env, const Napi::Value& value) {
+SeedArgs ParseArgs(Napi::Env env, const Napi::Value& value, size_t lanes = 1) {
   const args::Reader r(env, kCtx, value);
   SeedArgs a;
   a.model = r.Enum("model", {"projected", "unprojected"}) == 0 ? simulate::Model::Projected
@@ -132,6 +135,9 @@ SeedArgs ParseArgs(Napi::Env env, const Napi::Value& value) {
   a.seed = static_cast<uint64_t>(r.Integer("seed", 0, kMaxSeed, "an integer in [0, 2^53)"));
   a.stream = static_cast<uint32_t>(r.Integer("stream", 0, kMaxStream, "an integer in [0, 2^32)"));
   a.wantFinal = r.Bool("wantFinal");
+  a.precision = r.Absent("precision") || r.Enum("precision", {"float64", "float32"}) == 0 ? simulate::Precision::Float64
+                                                                                       : simulate::Precision::Float32;
+  a.blockModes = r.Absent("blockModes") ? 0 : r.Integer("blockModes", 1, kMaxDim, "a positive integer");
   ParseChunk(r, a);
 
   if (a.init == simulate::Init::Identity && a.N != a.M) {
@@ -144,7 +150,7 @@ SeedArgs ParseArgs(Napi::Env env, const Napi::Value& value) {
     CheckElements(r, "the explicit batch (batch x M)", static_cast<double>(a.batch), M);
   }
   if (a.data != kUnlimited) CheckElements(r, "the data matrix X (data x M)", static_cast<double>(a.data), M);
-  CheckMemory(r, a);
+  if (lanes == 1) CheckMemory(r, a);
   return a;
 }
 
@@ -152,6 +158,19 @@ Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<double>& v) {
   Napi::Float64Array out = Napi::Float64Array::New(env, v.size());
   if (!v.empty()) std::memcpy(out.Data(), v.data(), v.size() * sizeof(double));
   return out;
+}
+
+Napi::Object ResultObject(Napi::Env env, const SeedResult& res) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("loss", ToFloat64Array(env, res.loss));
+  o.Set("trainLoss", ToFloat64Array(env, res.trainLoss));
+  o.Set("diverged", Napi::Boolean::New(env, res.diverged));
+  o.Set("divergedAt", Napi::Number::New(env, static_cast<double>(res.divergedAt)));
+  o.Set("stepsDone", Napi::Number::New(env, static_cast<double>(res.stepsDone)));
+  o.Set("finalResidual", ToFloat64Array(env, res.finalResidual));
+  o.Set("state", ToFloat64Array(env, res.state));
+  o.Set("interrupted", Napi::Boolean::New(env, res.interrupted));
+  return o;
 }
 
 class SimulateWorker final : public PromiseWorker {
@@ -166,18 +185,7 @@ class SimulateWorker final : public PromiseWorker {
     report(static_cast<double>(result_.stepsDone), true);
   }
 
-  Napi::Value BuildResult(Napi::Env env) override {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("loss", ToFloat64Array(env, result_.loss));
-    o.Set("trainLoss", ToFloat64Array(env, result_.trainLoss));
-    o.Set("diverged", Napi::Boolean::New(env, result_.diverged));
-    o.Set("divergedAt", Napi::Number::New(env, static_cast<double>(result_.divergedAt)));
-    o.Set("stepsDone", Napi::Number::New(env, static_cast<double>(result_.stepsDone)));
-    o.Set("finalResidual", ToFloat64Array(env, result_.finalResidual));
-    o.Set("state", ToFloat64Array(env, result_.state));
-    o.Set("interrupted", Napi::Boolean::New(env, result_.interrupted));
-    return o;
-  }
+  Napi::Value BuildResult(Napi::Env env) override { return ResultObject(env, result_); }
 
  private:
   SeedArgs args_;
@@ -192,10 +200,65 @@ Napi::Value SimulateSeed(const Napi::CallbackInfo& info) {
   return StartJob<SimulateWorker>(env, std::move(a), onProgress);
 }
 
+struct BatchJob {
+  SeedArgs args;
+  std::vector<double> gammas;
+};
+
+class BatchWorker final : public PromiseWorker {
+ public:
+  BatchWorker(Napi::Env env, BatchJob job, Napi::Function onProgress, CancelFlag cancel)
+      : PromiseWorker(env, "richscale:simulateBatch", onProgress, std::move(cancel)), job_(std::move(job)) {}
+
+ protected:
+  void Run(Reporter& report) override {
+    results_ = simulate::RunBatch(job_.args, job_.gammas, cancelFlag(),
+                                  [&report](int64_t done) { report(static_cast<double>(done)); });
+    report(static_cast<double>(job_.args.steps), true);
+  }
+
+  Napi::Value BuildResult(Napi::Env env) override {
+    Napi::Array out = Napi::Array::New(env, results_.size());
+    for (size_t j = 0; j < results_.size(); ++j) out.Set(static_cast<uint32_t>(j), ResultObject(env, results_[j]));
+    return out;
+  }
+
+ private:
+  BatchJob job_;
+  std::vector<SeedResult> results_;
+};
+
+// simulateBatch(args, onProgress?): `args` is a seed's args (its `gamma` is ignored) plus `gammas`, a
+// Float64Array of K ≥ 1 values; resolves to K results, one per γ, sharing A(0) and the batch randomness.
+Napi::Value SimulateBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const args::Reader r(env, kBatchCtx, info[0]);
+  std::vector<double> gammas = r.Float64Array("gammas", -1, true);
+  if (gammas.empty() || gammas.size() > 4096) {
+    r.Fail("gammas must hold 1 to 4096 values, got " + std::to_string(gammas.size()));
+  }
+  for (size_t j = 0; j < gammas.size(); ++j) {
+    if (gammas[j] < 0) r.Fail("gammas[" + std::to_string(j) + "] must be >= 0");
+  }
+  SeedArgs a = ParseArgs(env, info[0], gammas.size());
+  if (a.model != simulate::Model::Projected) r.Fail("batched runs need model 'projected'");
+  if (a.data != kUnlimited) r.Fail("batched runs need data = Infinity (online SGD)");
+  if (!r.Absent("startState") || a.wantState || a.stopAt != a.steps) {
+    r.Fail("batched runs do not support chunked runs (stopAt, startState, wantState)");
+  }
+  CheckElements(r, "the lanes' G matrices (K x N x N)", static_cast<double>(gammas.size()) * static_cast<double>(a.N),
+                static_cast<double>(a.N));
+  a.gamma = *std::max_element(gammas.begin(), gammas.end());
+  CheckMemory(r, a, gammas.size());
+  Napi::Function onProgress = args::OptionalFunction(env, kBatchCtx, "onProgress", info[1]);
+  return StartJob<BatchWorker>(env, BatchJob{std::move(a), std::move(gammas)}, onProgress);
+}
+
 }  // namespace
 
 void InitSimulate(Napi::Env env, Napi::Object exports) {
   exports.Set("simulateSeed", Napi::Function::New(env, SimulateSeed, "simulateSeed"));
+  exports.Set("simulateBatch", Napi::Function::New(env, SimulateBatch, "simulateBatch"));
 }
 
 }  // namespace richscale
