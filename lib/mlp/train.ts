@@ -6,7 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { loadNative } from '../native.js';
 import { referenceTrain } from '../reference/mlp.js';
 import { seedStats, type SeedStats } from '../simulate/stats.js';
-import { CancelledError } from '../simulate/seedRunner.js';
+import { awaitNativeJob, CancelledError } from '../nativeJob.js';
 import { nativeMlp, type MlpTrainKernelArgs, type MlpTrainKernelResult } from './bindings.js';
 
 export { CancelledError } from '../simulate/seedRunner.js';
@@ -38,17 +38,7 @@ export async function runMlpSeed(
     return { loss: r.loss, diverged: r.diverged, divergedStep: r.divergedStep, divergedLoss: NaN, flops: NaN };
   }
   loadNative();
-  const job = nativeMlp.train(args, onProgress);
-  const abort = (): void => job.cancel();
-  signal?.addEventListener('abort', abort, { once: true });
-  try {
-    return await job.promise;
-  } catch (err) {
-    if (signal?.aborted || (err as { code?: string }).code === 'ABORT_ERR') throw new CancelledError();
-    throw err;
-  } finally {
-    signal?.removeEventListener('abort', abort);
-  }
+  return awaitNativeJob(nativeMlp.train(args, onProgress), signal);
 }
 
 export interface EnsembleArgs extends Omit<MlpTrainKernelArgs, 'stream'> {

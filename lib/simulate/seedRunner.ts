@@ -3,19 +3,14 @@
  * reference (synchronous; for tests and as the bench baseline).
  */
 import { loadNative } from '../native.js';
+import { awaitNativeJob, CancelledError } from '../nativeJob.js';
 import { referenceModelFactory, referenceSeedSteps } from '../reference/simulate.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ProgressFn, SeedKernelArgs, SeedKernelResult } from './types.js';
 
 export type Backend = 'native' | 'reference';
 
-export class CancelledError extends Error {
-  readonly code = 'ABORT_ERR';
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
-}
+export { CancelledError } from '../nativeJob.js';
 
 export async function runSeed(
   args: SeedKernelArgs, backend: Backend, signal?: AbortSignal, onProgress?: ProgressFn,
@@ -42,15 +37,5 @@ export async function runSeed(
       }
     }
   }
-  const job = loadNative().simulateSeed(args, onProgress);
-  const abort = (): void => job.cancel();
-  signal?.addEventListener('abort', abort, { once: true });
-  try {
-    return await job.promise;
-  } catch (err) {
-    if (signal?.aborted || (err as { code?: string }).code === 'ABORT_ERR') throw new CancelledError();
-    throw err;
-  } finally {
-    signal?.removeEventListener('abort', abort);
-  }
+  return awaitNativeJob(loadNative().simulateSeed(args, onProgress), signal);
 }
