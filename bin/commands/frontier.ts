@@ -4,7 +4,6 @@
  */
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { flagsToConfigInput } from '../../lib/config/flags.js';
 import { loadConfigFile } from '../../lib/config/load.js';
 import { DEFAULT_PRESET, getPreset } from '../../lib/config/presets.js';
@@ -14,7 +13,7 @@ import { frontierJson, frontierSummary, writeFrontierOutputs } from '../../lib/f
 import { runFrontier } from '../../lib/frontier/run.js';
 import { readManifest, writeManifest } from '../../lib/io/manifest.js';
 import { checkMemory } from '../../lib/config/memory.js';
-import { InterruptedError } from './simulate.js';
+import { runInterruptible } from './interruptible.js';
 
 /**
  * Defaults over the preset: widths spanning 1.2 decades, runs long enough (T = 2^16 ≈ N_max^α) for the largest
@@ -62,32 +61,10 @@ async function frontier(opts: FrontierOptions): Promise<void> {
   }
   const outDir = checkOutPath(opts.out) ?? defaultOutDir('frontier');
   checkMemory({ ...config, N: [Math.max(...config.N)] }, { threads });
-  const controller = new AbortController();
-  let stopSignal: 'SIGINT' | 'SIGTERM' = 'SIGINT';
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => { stopSignal = sig; controller.abort(); };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const bar = process.stderr.isTTY === true && !opts.json && !opts.quiet
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'frontier |{bar}| {percentage}% | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
-    : null;
-  let started = false;
-  let result;
-  try {
-    result = await runFrontier(config, outDir, {
-      threads, signal: controller.signal, bootstrap,
-      onProgress: bar ? (d, t) => { if (!started) { bar.start(t, d); started = true; } else bar.update(d); } : undefined,
-    });
-  } catch (err) {
-    if (controller.signal.aborted) {
-      process.stderr.write(`richscale: frontier: finished points are kept in ${outDir}: rerun with --out ${outDir} to resume\n`);
-      throw new InterruptedError(stopSignal);
-    }
-    throw err;
-  } finally {
-    if (started) bar?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const result = await runInterruptible((signal, onProgress) => runFrontier(config, outDir, {
+    threads, signal, bootstrap, ...(onProgress ? { onProgress } : {}),
+  }), { hint: `: finished points are kept in ${outDir}; rerun with --out ${outDir} to resume`,
+    ...(opts.json || opts.quiet ? {} : { progressLabel: 'frontier' }) });
   const files = await writeFrontierOutputs(result, outDir);
   const m = await readManifest(outDir);
   if (m) await writeManifest(outDir, { command: m.command, configHash: m.configHash, config: m.config, status: 'complete', createdAt: m.createdAt });

@@ -5,7 +5,6 @@
  */
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { parseListToken, parseNumberToken } from '../../lib/config/flags.js';
 import { loadConfigFile } from '../../lib/config/load.js';
 import { checkOutPath, defaultOutDir, makeOutDir, parseThreads } from '../../lib/config/runFlags.js';
@@ -13,7 +12,7 @@ import { loadNative } from '../../lib/native.js';
 import { resolveSobolevConfig, parseWindowToken, SOBOLEV_DEFAULTS, type SobolevConfig } from '../../lib/mlp/config.js';
 import { runSobolev } from '../../lib/mlp/sobolev.js';
 import { sobolevJson, sobolevSummary, writeSobolevOutputs } from '../../lib/mlp/outputs.js';
-import { InterruptedError } from './simulate.js';
+import { runInterruptible } from './interruptible.js';
 
 interface SobolevFlags extends Record<string, unknown> {
   config?: string; out?: string; threads: string; json?: boolean; quiet?: boolean;
@@ -81,30 +80,10 @@ async function sobolev(opts: SobolevFlags): Promise<void> {
   const native = loadNative();
   native.setNumThreads(1);
   await makeOutDir(outDir);
-  const controller = new AbortController();
-  let stopSignal: 'SIGINT' | 'SIGTERM' = 'SIGINT';
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => { stopSignal = sig; controller.abort(); };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const bar = process.stderr.isTTY === true && !opts.json && !opts.quiet
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'sobolev |{bar}| {percentage}% | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
-    : null;
-  let started = false;
   const startedAt = new Date();
-  let result;
-  try {
-    result = await runSobolev(config, {
-      concurrency: threads, signal: controller.signal,
-      onProgress: bar ? (d, t) => { if (!started) { bar.start(t, d); started = true; } else bar.update(d); } : undefined,
-    });
-  } catch (err) {
-    if (controller.signal.aborted) throw new InterruptedError(stopSignal);
-    throw err;
-  } finally {
-    if (started) bar?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const result = await runInterruptible((signal, onProgress) => runSobolev(config, {
+    concurrency: threads, signal, ...(onProgress ? { onProgress } : {}),
+  }), opts.json || opts.quiet ? {} : { progressLabel: 'sobolev' });
   const files = await writeSobolevOutputs(result, outDir, { argv: process.argv.slice(2), startedAt, endedAt: new Date(), threads });
   if (opts.json) process.stdout.write(JSON.stringify({ outDir, files, ...sobolevJson(result) }, null, 2) + '\n');
   else if (opts.quiet) process.stdout.write(`results in ${outDir}\n`);

@@ -19,7 +19,7 @@ import { configHash } from '../../lib/io/configHash.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from '../../lib/io/manifest.js';
 import { configToJson } from '../../lib/io/runJson.js';
 import { TheoryRunStore } from '../../lib/theory/runStore.js';
-import { InterruptedError } from './simulate.js';
+import { runInterruptible } from './interruptible.js';
 
 interface TheoryFlags extends ConfigFlagValues { solver: SolverChoice; out?: string; json?: boolean; quiet?: boolean; force?: boolean }
 
@@ -118,22 +118,6 @@ function printWarnings(runs: TheoryRun[]): void {
 /** The theory run's hash: the config and the solver choice. */
 const theoryHash = (config: ResolvedSimulateConfig, solver: SolverChoice): string => `${configHash(config)}-${solver}`;
 
-async function withSignals<T>(f: (signal: AbortSignal) => Promise<T>, hint = ''): Promise<T> {
-  const controller = new AbortController();
-  let stopSignal: 'SIGINT' | 'SIGTERM' = 'SIGINT';
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => { stopSignal = sig; controller.abort(); };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await f(controller.signal);
-  } catch (err) {
-    if (controller.signal.aborted) throw new InterruptedError(stopSignal, hint);
-    throw err;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
 
 export function theoryCommand(): Command {
   return common(new Command('theory')
@@ -150,8 +134,8 @@ export function theoryCommand(): Command {
       const previous = await readManifest(out);
       await writeManifest(out, { ...manifest, status: 'running', ...(previous?.configHash === hash ? { createdAt: previous.createdAt } : {}) });
       const store = new TheoryRunStore(join(out, '.checkpoint'), hash);
-      const runs = await withSignals((signal) => theoryRuns(config, opts.solver, threads, signal, { store, perWidth: false }),
-        `: finished solves are saved in ${out}; rerun the same command (same --out) to continue`);
+      const runs = await runInterruptible((signal) => theoryRuns(config, opts.solver, threads, signal, { store, perWidth: false }),
+        { hint: `: finished solves are saved in ${out}; rerun the same command (same --out) to continue` });
       const files = await writeTheoryOutputs(out, config, runs, { argv: process.argv.slice(2), startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000 });
       await writeManifest(out, { ...manifest, status: 'complete', ...(previous?.configHash === hash ? { createdAt: previous.createdAt } : {}) });
       await store.clear();
@@ -186,7 +170,7 @@ export function compareCommand(): Command {
       let sim: SweepResult;
       let runs: TheoryRun[];
       try {
-        ({ sim, runs } = await withSignals(async (signal) => {
+        ({ sim, runs } = await runInterruptible(async (signal) => {
           const s: SweepResult = await runSweep(config, { threads, signal });
           return { sim: s, runs: await theoryRuns(config, opts.solver, threads, signal, { perWidth: true }) };
         }));
