@@ -158,6 +158,54 @@ export interface SpectrumRun {
   lambda: Float64Array;
 }
 
+/** Relative residual |K·1 − c·1| / |K·1| below which the constant vector counts as an eigenvector of K. */
+export const CONSTANT_MODE_TOLERANCE = 1e-6;
+
+/**
+ * Circle mode pairs ranks 2k−1, 2k after the constant mode at rank 0, but a kernel without (or with a small) constant
+ * term has its constant eigenvalue elsewhere in the order, possibly degenerate with another mode (e.g. 0 = the
+ * Nyquist frequency's). So: check that the constant vector u = 1/√n is an eigenvector of K (else the kernel is not
+ * rotation invariant on equispaced points: refuse), put u at rank 0 with its eigenvalue uᵀKu, drop the eigenvector
+ * of that eigenvalue it replaces, and re-orthogonalise the rest of that eigenvalue's (degenerate) cluster against u.
+ */
+export function constantFirst(K: Float64Array, values: Float64Array, vectors: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  const k1 = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) { let r = 0; for (let j = 0; j < n; j++) r += K[i * n + j]!; k1[i] = r; total += r; }
+  const c = total / n; // K·1 = c·1 when 1 is an eigenvector; its unit-vector eigenvalue uᵀKu is c as well
+  let res = 0, norm = 0;
+  for (let i = 0; i < n; i++) { res += (k1[i]! - c) ** 2; norm += k1[i]! ** 2; }
+  const scale = Math.max(Math.sqrt(norm), Math.abs(values[0]!) * Math.sqrt(n));
+  if (Math.sqrt(res) > CONSTANT_MODE_TOLERANCE * scale) {
+    throw new SpectrumInputError(`--mode circle needs a rotation-invariant kernel on equispaced points of the circle (the constant vector ` +
+      `must be an eigenvector; |K·1 − c·1|/|K·1| = ${(Math.sqrt(res) / scale).toExponential(2)}): use --mode rank`);
+  }
+  let best = 0;
+  for (let i = 1; i < n; i++) if (Math.abs(values[i]! - c) < Math.abs(values[best]! - c)) best = i;
+  const tol = 1e-9 * Math.max(...Array.from(values, Math.abs));
+  const cluster = Array.from({ length: n }, (_, i) => i).filter((i) => i !== best && Math.abs(values[i]! - values[best]!) <= tol);
+  const order = [best, ...Array.from({ length: n }, (_, i) => i).filter((i) => i !== best)];
+  const v = new Float64Array(n);
+  const V = new Float64Array(n * n);
+  order.forEach((src, dst) => { v[dst] = values[src]!; V.set(vectors.subarray(src * n, src * n + n), dst * n); });
+  v[0] = c;
+  V.fill(1 / Math.sqrt(n), 0, n);
+  // Modified Gram–Schmidt of the cluster's other vectors against u (and each other): they span the rest of the eigenspace.
+  const rows = cluster.map((src) => order.indexOf(src));
+  rows.forEach((r, m) => {
+    for (const q of [0, ...rows.slice(0, m)]) {
+      let d = 0;
+      for (let j = 0; j < n; j++) d += V[r * n + j]! * V[q * n + j]!;
+      for (let j = 0; j < n; j++) V[r * n + j] = V[r * n + j]! - d * V[q * n + j]!;
+    }
+    let nn = 0;
+    for (let j = 0; j < n; j++) nn += V[r * n + j]! ** 2;
+    const inv = nn > 0 ? 1 / Math.sqrt(nn) : 0;
+    for (let j = 0; j < n; j++) V[r * n + j] = V[r * n + j]! * inv;
+  });
+  return { values: v, vectors: V };
+}
+
 /** Eigendecompose (native LAPACK dsyevd), scale by 1/n, and estimate (α, β). */
 export async function spectrumOfKernel(
   K: Float64Array, n: number, y: Float64Array | null, mode: SpectrumMode, window?: [number, number],
@@ -166,7 +214,8 @@ export async function spectrumOfKernel(
   if (n < 8) throw new SpectrumInputError(`n = ${n} points is too few for a spectrum fit (need at least 8)`);
   if (n > MAX_KERNEL_N) throw new SpectrumInputError(`n = ${n} is more than the limit of ${MAX_KERNEL_N} points`);
   const eig = await nativeMlp.symmetricEigen({ matrix: K, n }).promise;
-  const { values, vectors } = sortDescending(eig.values, eig.vectors, n);
+  const sorted = sortDescending(eig.values, eig.vectors, n);
+  const { values, vectors } = mode === 'circle' ? constantFirst(K, sorted.values, sorted.vectors, n) : sorted;
   const lambda = values.map((v) => v / n);
   const power = y ? targetPower(vectors, y, n, n) : new Float64Array(0);
   const spec = modeSpectrum(lambda, power, mode);

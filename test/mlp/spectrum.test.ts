@@ -7,11 +7,11 @@ import { modelBeta, targetOnGrid, seedSpectrum } from '../../lib/mlp/sobolev.js'
 import { SOBOLEV_DEFAULTS } from '../../lib/mlp/config.js';
 
 /** Circulant kernel K(θi, θj) = c0 + Σ_k 2 k^-α cos k(θi − θj): operator eigenvalues k^-α, twice each. */
-function circulant(n: number, alpha: number): Float64Array {
+function circulant(n: number, alpha: number, c0 = 1): Float64Array {
   const K = new Float64Array(n * n);
   const row = new Float64Array(n);
   for (let d = 0; d < n; d++) {
-    let s = 1;
+    let s = c0;
     for (let k = 1; k < n / 2; k++) s += 2 * Math.pow(k, -alpha) * Math.cos((2 * Math.PI * k * d) / n);
     row[d] = s;
   }
@@ -20,6 +20,19 @@ function circulant(n: number, alpha: number): Float64Array {
 }
 
 describe('spectrum estimation', () => {
+  it('circle mode finds the constant mode wherever it sorts (no constant term: eigenvalue 0, degenerate with Nyquist)', async () => {
+    const n = 256;
+    const y = targetOnGrid(127, 1, n);
+    for (const c0 of [0, 1e-3, 1]) {
+      const run = await spectrumOfKernel(circulant(n, 2, c0), n, y, 'circle', [8, 32]);
+      expect(run.estimate.alpha.value, `c0 = ${c0}`).toBeCloseTo(2, 8);
+    }
+    // Not rotation invariant (a diagonal kernel with distinct entries): circle mode is refused with one line.
+    const D = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) D[i * n + i] = 1 / (i + 1);
+    await expect(spectrumOfKernel(D, n, y, 'circle')).rejects.toThrow(/^--mode circle needs a rotation-invariant kernel .*use --mode rank$/);
+  });
+
   it('recovers α exactly from a circulant kernel with λ_k = k^-α (circle mode) and β ≈ (2q−1)/α', async () => {
     const n = 512;
     for (const [alpha, q] of [[2, 1], [1.5, 1.75]] as const) {
