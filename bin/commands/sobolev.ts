@@ -7,7 +7,12 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { parseListToken, parseNumberToken } from '../../lib/config/flags.js';
 import { loadConfigFile } from '../../lib/config/load.js';
-import { checkOutPath, defaultOutDir, makeOutDir, parseThreads } from '../../lib/config/runFlags.js';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../../lib/config/errors.js';
+import { checkOutPath, defaultOutDir, parseThreads } from '../../lib/config/runFlags.js';
+import { MANIFEST_FILE, readManifest } from '../../lib/io/manifest.js';
+import { clearRunOutputs, prepareOutDir, removeCreatedDirs } from '../../lib/io/outputs.js';
 import { loadNative } from '../../lib/native.js';
 import { resolveSobolevConfig, parseWindowToken, SOBOLEV_DEFAULTS, type SobolevConfig } from '../../lib/mlp/config.js';
 import { runSobolev } from '../../lib/mlp/sobolev.js';
@@ -15,7 +20,7 @@ import { sobolevJson, sobolevSummary, writeSobolevOutputs } from '../../lib/mlp/
 import { runInterruptible } from './interruptible.js';
 
 interface SobolevFlags extends Record<string, unknown> {
-  config?: string; out?: string; threads: string; json?: boolean; quiet?: boolean;
+  config?: string; out?: string; threads: string; json?: boolean; quiet?: boolean; force?: boolean;
 }
 
 const FLAGS: [keyof SobolevConfig, string, string, 'number' | 'list' | 'window'][] = [
@@ -49,6 +54,7 @@ export function sobolevCommand(): Command {
   cmd
     .option('--config <file>', 'config file (.json, .yaml) with the same keys (width, depth, lr, gamma0, q, …)')
     .option('--out <dir>', 'output directory (default: results/sobolev-<timestamp>)')
+    .option('--force', 'write into --out even if it holds another richscale run, replacing that run\'s files')
     .addOption(new Option('--threads <n>', 'runs at once (one BLAS thread each)').default(String(availableParallelism()), `number of cores, ${availableParallelism()}`))
     .option('--json', 'print the results as JSON')
     .option('--quiet', 'print only where the results are')
@@ -70,6 +76,26 @@ function flagLayer(opts: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** Files a sobolev run writes besides run.json and curve.csv (removed by --force with the other run files). */
+const SOBOLEV_FILE = /^(spectrum\.(csv|png|svg)|loss-q.*\.(png|svg))$/;
+
+/**
+ * Creates --out; a folder holding another richscale run (run.json, or a manifest of an unfinished run) is refused
+ * unless --force, which removes that run's files first, so results of different runs never mix.
+ */
+async function prepareSobolevDir(outDir: string, force: boolean): Promise<string[]> {
+  const other = (await readManifest(outDir)) !== null;
+  if (other && !force) {
+    throw new ConfigError([`output directory '${outDir}' holds another richscale run (${MANIFEST_FILE}): choose another --out, or add --force to replace it`]);
+  }
+  const { createdDirs } = await prepareOutDir(outDir, { force });
+  if (!force) return createdDirs;
+  await clearRunOutputs(outDir);
+  await rm(join(outDir, MANIFEST_FILE), { force: true });
+  for (const f of await readdir(outDir)) if (SOBOLEV_FILE.test(f)) await rm(join(outDir, f), { force: true });
+  return createdDirs;
+}
+
 async function sobolev(opts: SobolevFlags): Promise<void> {
   const layers: { input: unknown; label: string }[] = [];
   if (opts.config !== undefined) layers.push({ input: await loadConfigFile(opts.config), label: `config (${opts.config})` });
@@ -79,11 +105,22 @@ async function sobolev(opts: SobolevFlags): Promise<void> {
   const outDir = checkOutPath(opts.out) ?? defaultOutDir('sobolev');
   const native = loadNative();
   native.setNumThreads(1);
-  await makeOutDir(outDir);
+  const createdDirs = await prepareSobolevDir(outDir, opts.force === true);
   const startedAt = new Date();
-  const result = await runInterruptible((signal, onProgress) => runSobolev(config, {
-    concurrency: threads, signal, ...(onProgress ? { onProgress } : {}),
-  }), opts.json || opts.quiet ? {} : { progressLabel: 'sobolev' });
+  let result;
+  try {
+    result = await runInterruptible((signal, onProgress) => runSobolev(config, {
+      concurrency: threads, signal, ...(onProgress ? { onProgress } : {}),
+    }), opts.json || opts.quiet ? {} : { progressLabel: 'sobolev' });
+    if (result.tasks.every((t) => t.runs.every((r) => r.diverged !== null))) {
+      // Nothing trained: no result to write (the first divergence says what to change).
+      const first = result.tasks.flatMap((t) => t.runs).find((r) => r.diverged !== null)!;
+      throw new Error(`sobolev: every run diverged, nothing written; first: ${first.diverged}`);
+    }
+  } catch (err) {
+    await removeCreatedDirs(createdDirs); // a failed run leaves no empty folder it made
+    throw err;
+  }
   const files = await writeSobolevOutputs(result, outDir, { argv: process.argv.slice(2), startedAt, endedAt: new Date(), threads });
   if (opts.json) process.stdout.write(JSON.stringify({ outDir, files, ...sobolevJson(result) }, null, 2) + '\n');
   else if (opts.quiet) process.stdout.write(`results in ${outDir}\n`);

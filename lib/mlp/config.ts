@@ -95,6 +95,9 @@ export function sobolevJsonSchema(): Record<string, unknown> {
   };
 }
 
+/** Smallest SGD step η = η0·γ0²·N accepted (a smaller one underflows or makes no progress in any affordable run). */
+export const MIN_STEP = 1e-12;
+
 /** Validate one layer (file or flags) and merge it over `base`; cross-field checks on the result. */
 export function resolveSobolevConfig(base: SobolevConfig, layers: { input: unknown; label: string }[]): SobolevConfig {
   let out: SobolevConfig = { ...base };
@@ -128,6 +131,14 @@ export function resolveSobolevConfig(base: SobolevConfig, layers: { input: unkno
   }
   if (out.fitWindow !== 'auto' && out.fitWindow[0] >= out.steps) {
     problems.push(`config: fitWindow = ${out.fitWindow.join(':')} is not valid: t1 must be < steps = ${out.steps}`);
+  }
+  // The SGD step η = η0·γ0²·N must be a usable number: a tiny γ0 (1e-300) underflows it to 0 and nothing trains.
+  for (const g of out.gamma0) {
+    const eta = out.lr * g * g * out.width;
+    if (!(eta >= MIN_STEP)) {
+      problems.push(`config: gamma0 = ${g} with lr = ${out.lr} and width = ${out.width} gives an SGD step η0·γ0²·N = ${eta.toExponential(2)} ` +
+        `below ${MIN_STEP.toExponential(0)}: the network would not train; use a larger gamma0 (γ0 = 0.001 is already lazy here)`);
+    }
   }
   const P = paramCount({ width: out.width, depth: out.depth });
   if (P > 1e8) problems.push(`config: width = ${out.width} with depth = ${out.depth} gives ${P} parameters, more than the limit of 1e8`);

@@ -141,7 +141,7 @@ export function estimateSpectrum(spec: ModeSpectrum, window?: [number, number]):
   const lam = Float64Array.from(idx, (i) => spec.lambda[i]!);
   const bad = lam.findIndex((v) => !(v > 0));
   if (bad >= 0) {
-    throw new RangeError(`eigenvalue of mode k = ${kk[bad]} is ${lam[bad]} (not > 0) inside the window ${k1}..${k2}: pick a window of positive eigenvalues (--window)`);
+    throw new RangeError(`eigenvalue of mode k = ${kk[bad]} is ${lam[bad]} (not > 0) inside the window ${k1}..${k2}: pick a window of positive eigenvalues (spectrum --window, sobolev --spec-window)`);
   }
   const alpha = slope(kk, lam, [k1, k2], 'alpha fit');
   if (!(alpha.value > 1)) warnings.push(`α = ${alpha.value.toPrecision(3)} ≤ 1: the trace condition of SPEC 1 (α > 1) fails`);
@@ -151,7 +151,7 @@ export function estimateSpectrum(spec: ModeSpectrum, window?: [number, number]):
     const T = Float64Array.from(idx, (i) => spec.tail[i]!);
     const P = Float64Array.from(idx, (i) => spec.power[i]!);
     const okT = T.every((v) => v > 0);
-    if (!okT) throw new RangeError(`the target's tail power is 0 inside the window ${k1}..${k2}: the target lives in fewer modes; pick a smaller window (--window)`);
+    if (!okT) throw new RangeError(`the target's tail power is 0 inside the window ${k1}..${k2}: the target lives in fewer modes; pick a smaller window (spectrum --window, sobolev --spec-window)`);
     // T ~ λ^β ⇔ T ~ (1/λ)^-β: fitPowerLaw on t = 1/λ (increasing) gives β as its exponent.
     beta = slope(Float64Array.from(lam, (v) => 1 / v), T, [k1, k2], 'beta fit');
     if (P.every((v) => v > 0)) {

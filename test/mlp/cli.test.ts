@@ -127,3 +127,32 @@ describe('richscale spectrum', () => {
     expect((JSON.parse(r.stdout) as { alpha: { value: number } }).alpha.value).toBeCloseTo(2, 8);
   });
 });
+
+describe('richscale sobolev: output folders and runs that cannot train', () => {
+  const small = ['--width', '32', '--steps', '100', '--seeds', '1', '--ntk-points', '64', '--spec-window', '4:12', '--K', '32',
+    '--grid', '64', '--quiet', '--threads', '1'];
+  const oneLine = (r: SpawnSyncReturns<string>): string[] => r.stderr.split('\n').filter((l) => l !== '');
+
+  it('a folder holding a run is refused unless --force, which replaces that run and leaves none of its files', () => {
+    const out = join(tmp(), 'again');
+    expect(run(['sobolev', ...small, '--out', out]).status).toBe(0);
+    writeFileSync(join(out, 'compare.csv'), 'stale'); // as if another command's run had been there
+    const r = run(['sobolev', ...small, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(oneLine(r)).toEqual([expect.stringMatching(/already holds a richscale run \(run\.json\).*--force/)]);
+    expect(run(['sobolev', ...small, '--out', out, '--force']).status).toBe(0);
+    expect(existsSync(join(out, 'compare.csv'))).toBe(false);
+    expect(existsSync(join(out, 'run.json'))).toBe(true);
+  });
+
+  it('every run diverging exits 1 with one line and leaves no folder; an underflowing γ0 is refused', () => {
+    const out = join(tmp(), 'nested', 'diverged');
+    const r = run(['sobolev', ...small, '--out', out, '--lr', '1e300']);
+    expect(r.status).toBe(1);
+    expect(oneLine(r)).toEqual([expect.stringMatching(/^richscale: sobolev: every run diverged, nothing written; first: mlp training diverged/)]);
+    expect(existsSync(join(out, '..'))).toBe(false);
+    const g = run(['sobolev', ...small, '--out', join(tmp(), 'g'), '--gamma0', '1e-300']);
+    expect(g.status).toBe(1);
+    expect(oneLine(g)).toEqual([expect.stringMatching(/^richscale: config: gamma0 = 1e-300 .* the network would not train/)]);
+  });
+});
