@@ -90,9 +90,12 @@ async function spectrum(opts: SpectrumFlags): Promise<void> {
   ];
   if (e.beta) {
     lines.push(`beta       ${f(e.beta.value)}     [${f(e.beta.lower)}, ${f(e.beta.upper)}]          ${f(e.beta.halves.early)} / ${f(e.beta.halves.late)}`);
-    if (e.betaFromModes) lines.push(`beta (per-mode power P_k ~ k^-${f(e.betaFromModes.modeExponent)}): ${f(e.betaFromModes.value)}`);
+    if (e.betaFromModes) {
+      const x = e.betaFromModes.modeExponent;
+      lines.push(`beta (per-mode power P_k ~ k^${x >= 0 ? '-' : '+'}${f(Math.abs(x))}): ${f(e.betaFromModes.value)}`);
+    }
     lines.push(`task: ${out.class}; χ lazy ${f(out.chiLazy!)}, rich ${f(out.chiRich!)} (SPEC 4.1)`);
   }
-  for (const w of e.warnings) lines.push(`warning: ${w}`);
   process.stdout.write(lines.join('\n') + '\n');
+  for (const w of e.warnings) process.stderr.write(`richscale: warning: ${w}\n`);
 }

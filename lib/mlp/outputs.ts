@@ -38,7 +38,7 @@ export function sobolevSpectrumCsv(r: SobolevResult): string {
   for (const sp of r.spectra) {
     const ms = sp.power.map((p) => modeSpectrum(sp.lambda, p, 'circle'));
     const m0 = ms[0]!;
-    lines.push([sp.seedIndex, 0, m0.constant!.lambda, sp.symmetricSpectrum.constant!.lambda, ...ms.map((m) => m.constant!.power), ...ms.map(() => NaN)].map(formatNumber).join(','));
+    lines.push([sp.seedIndex, 0, m0.constant!.lambda, sp.symmetricSpectrum.constant!.lambda, ...ms.map((m) => m.constant!.power), ...ms.map(() => undefined)].map(formatNumber).join(',')); // k = 0 has no tail sum: empty
     for (let i = 0; i < m0.k.length; i++) {
       lines.push([sp.seedIndex, m0.k[i], m0.lambda[i], sp.symmetricSpectrum.lambda[i], ...ms.map((m) => m.power[i]), ...ms.map((m) => m.tail[i])].map(formatNumber).join(','));
     }

@@ -154,6 +154,10 @@ export function estimateSpectrum(spec: ModeSpectrum, window?: [number, number]):
     if (!okT) throw new RangeError(`the target's tail power is 0 inside the window ${k1}..${k2}: the target lives in fewer modes; pick a smaller window (spectrum --window, sobolev --spec-window)`);
     // T ~ λ^β ⇔ T ~ (1/λ)^-β: fitPowerLaw on t = 1/λ (increasing) gives β as its exponent.
     beta = slope(Float64Array.from(lam, (v) => 1 / v), T, [k1, k2], 'beta fit');
+    if (!(beta.value > 0)) {
+      warnings.push(`β = ${beta.value.toPrecision(3)} ≤ 0: the target's tail power does not fall with the eigenvalue in this window ` +
+        '(no power-law source condition, SPEC 1); pick another window');
+    }
     if (P.every((v) => v > 0)) {
       const modeExponent = fitPowerLaw(kk, P).exponent;
       betaFromModes = { value: (modeExponent - 1) / alpha.value, modeExponent };
