@@ -56,6 +56,9 @@ function range(name: string, raw: string): [number, number] {
   return [a as number, b as number];
 }
 
+/** Columns that separate curves by default: simulate/theory (gamma, N) and sobolev (q, gamma0) curve.csv files. */
+const DEFAULT_GROUP_COLS = ['gamma', 'N', 'q', 'gamma0'];
+
 /** The truncation floor from run.json beside the file, if there is one. */
 function floorFromRunJson(file: string): number | null {
   const p = join(dirname(file), 'run.json');
@@ -88,7 +91,7 @@ export function fitCommand(): Command {
     .option('--loss-col <name>', 'loss column (the mean curve)', 'loss_mean')
     .option('--stderr-col <name>', "standard-error column, or 'none' (default: X_stderr for a loss column X_mean, if present)")
     .option('--seed-cols <regex>', "per-seed loss columns (regular expression on names), or 'none' (default: ^seed_\\d+$, or ^train_seed_\\d+$ with --loss-col train_mean)")
-    .option('--group-col <list>', "columns that separate curves, comma-separated, or 'none' (default: gamma,N where present)")
+    .option('--group-col <list>', "columns that separate curves, comma-separated, or 'none' (default: those of gamma,N,q,gamma0 present)")
     .option('--window <auto|t1:t2>', 'fit window: automatic, or t1 ≤ t ≤ t2', 'auto')
     .option('--min-decades <x>', 'automatic window: minimum width in decades', String(WINDOW_DEFAULTS.minDecades))
     .option('--min-points <n>', 'automatic window: minimum number of points', String(WINDOW_DEFAULTS.minPoints))
@@ -152,7 +155,7 @@ export function runFit(file: string, opts: FitOptions): string {
   try {
     const tbl = readTable(file);
     groupCols =
-      opts.groupCol === undefined ? ['gamma', 'N'].filter((c) => tbl.columns.includes(c))
+      opts.groupCol === undefined ? DEFAULT_GROUP_COLS.filter((c) => tbl.columns.includes(c))
       : opts.groupCol === 'none' ? []
       : opts.groupCol.split(',').map((s) => s.trim()).filter((s) => s !== '');
     // Default standard-error column: X_stderr for a loss column X_mean (loss_mean → loss_stderr, train_mean → train_stderr).

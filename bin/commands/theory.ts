@@ -125,6 +125,9 @@ export function theoryCommand(): Command {
     .action(async (opts: TheoryFlags) => {
       const startedAt = new Date();
       const config = await resolveConfigFlags(opts, {}, 'theory');
+      if (config.precision !== undefined && config.precision !== 'float64') {
+        throw new ConfigError([`theory: precision = '${config.precision}' applies to the simulator only (the theory solvers compute in float64); drop it, or use compare`]);
+      }
       const threads = parseThreads(opts.threads);
       const out = checkOutPath(opts.out) ?? defaultOutDir('theory', startedAt);
       checkTheoryParams(config, opts.solver); // fail fast, before anything is solved or written

@@ -65,6 +65,12 @@ describe('richscale theory / compare (end to end)', () => {
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'))).toMatchObject({ command: 'compare', status: 'complete' });
   });
 
+  it('theory refuses --precision float32 (a simulator mode) with one line', () => {
+    const r = run(['theory', '--M', '64', '--N', '16', '--steps', '10', '--batch', 'inf', '--precision', 'float32', '--out', join(tmp(), 'p')]);
+    expect(r.status).toBe(1);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(/^richscale: theory: precision = 'float32' applies to the simulator only/)]);
+  });
+
   it('a --force run that fails leaves no result of the run it replaced', () => {
     const out = join(tmp(), 'forced');
     const base = ['simulate', '--M', '32', '--N', '8', '--steps', '20', '--seeds', '1', '--threads', '1', '--quiet', '--out', out];

@@ -145,3 +145,22 @@ describe('richscale fit (end to end)', () => {
     }
   });
 });
+
+describe('richscale fit: default curve groups', () => {
+  it("a sobolev curve.csv (q, gamma0 columns) is split into its curves by default, each fitted to its own exponent", () => {
+    const lines = ['q,gamma0,step,loss_mean'];
+    const chi: Record<string, number> = { '1 0.001': 0.4, '1 1': 0.65, '1.75 0.001': 0.9, '1.75 1': 1.3 };
+    for (const key of Object.keys(chi)) {
+      const [q, g] = key.split(' ');
+      for (const t of [0, ...logSteps(4, 41)]) lines.push(`${q},${g},${t},${t === 0 ? 1 : 3 * t ** -chi[key]!}`);
+    }
+    const file = join(dir, 'sobolev-curve.csv');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const r = run([file, '--json', '--bootstrap', '0']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const fits = (JSON.parse(r.stdout) as { fits: { label: string; fit: { exponent: number } }[] }).fits;
+    expect(fits.map((f) => f.label)).toEqual(['q=1 gamma0=0.001', 'q=1 gamma0=1', 'q=1.75 gamma0=0.001', 'q=1.75 gamma0=1']);
+    Object.values(chi).forEach((x, i) => expect(fits[i]!.fit.exponent).toBeCloseTo(x, 6));
+  });
+});
