@@ -108,7 +108,14 @@ async function child(c: Case): Promise<unknown> {
     case 'sim': {
       native.setNumThreads(c.threads);
       if (c.backend === 'native') {
-        return done(await progressRate((p) => native.simulateSeed(simArgs(c, c.steps[1]), p).promise, c.repeats));
+        // The set-up (drawing A(0); for sampler 'span' also K and its eigenbasis): the time to the first report.
+        let setup = NaN;
+        const t0 = performance.now();
+        const samples = await progressRate((p) => native.simulateSeed(simArgs(c, c.steps[1]), (d) => {
+          if (!Number.isFinite(setup)) setup = (performance.now() - t0) / 1000;
+          p(d);
+        }).promise, c.repeats);
+        return done(samples, { setup });
       }
       return done(await perStep((n) => { simulateSeedReference(simArgs(c, n)); }, c.steps, c.repeats));
     }
@@ -213,7 +220,13 @@ async function main(): Promise<void> {
   // Simulation steps. Bytes per step (the step is bound by reading A(0) and G; docs/performance.md):
   // fused pass (B = ∞, exact): N·M + 4N² scalars (A(0) once; G read by Gᵀw and G b, read+written by ger);
   // explicit: 2N·M + 4N² scalars + 3·B·M doubles (Ψ written, then read by Ψv and Ψᵀs).
+  // Sampler 'span' (span_model.h): one read and one write of H = GQ (N²) per step, fused; no A(0). Its pure-TS
+  // column is the M-space twin of the same model and distribution (sampler 'exact'): the span twin's set-up (a
+  // Jacobi eigensolver in JS) is far too slow at N = 1024 to time; its numpy column is the same span algorithm.
   const sims: Array<Omit<SimCase, 'kind' | 'backend' | 'steps' | 'repeats' | 'threads'> & { tsSteps: [number, number]; nat: [number, number]; target?: boolean; numpyNaive?: boolean }> = [
+    { model: 'projected', N: 1024, M: 8192, B: 256, sampler: 'span', gamma: 1, precision: 'float64', tsSteps: [1, 4], nat: [0, 3000], target: true, numpyNaive: true },
+    { model: 'projected', N: 1024, M: 8192, B: Infinity, sampler: 'span', gamma: 1, precision: 'float64', tsSteps: [0, 0], nat: [0, 3000] },
+    { model: 'projected', N: 2048, M: 16384, B: 256, sampler: 'span', gamma: 1, precision: 'float64', tsSteps: [0, 0], nat: [0, 800] },
     { model: 'projected', N: 256, M: 2048, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [10, 110], nat: [0, 4000] },
     { model: 'projected', N: 1024, M: 8192, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 4], nat: [0, 150] },
     { model: 'projected', N: 1024, M: 8192, B: 256, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 4], nat: [0, 150], target: true, numpyNaive: true },
@@ -225,18 +238,39 @@ async function main(): Promise<void> {
     { model: 'unprojected', N: 1024, M: 8192, B: Infinity, sampler: 'exact', gamma: 1, precision: 'float64', tsSteps: [1, 4], nat: [0, 150] },
   ];
   for (const s of sims) {
-    const label = `${s.model === 'projected' ? 'proj' : 'unproj'} N=${s.N} M=${s.M} B=${Number.isFinite(s.B) ? `${s.B} ${s.sampler}` : '∞'}${s.precision === 'float32' ? ' f32' : ''}`;
+    const label = `${s.model === 'projected' ? 'proj' : 'unproj'} N=${s.N} M=${s.M} B=${Number.isFinite(s.B) ? `${s.B} ${s.sampler}` : s.sampler === 'span' ? '∞ span' : '∞'}${s.precision === 'float32' ? ' f32' : ''}`;
     log(`${label} …`);
     const base = { kind: 'sim' as const, model: s.model, N: s.N, M: s.M, B: s.B, sampler: s.sampler, gamma: s.gamma, precision: s.precision };
     const nat1 = inChild<Timed>({ ...base, backend: 'native', threads: 1, steps: quick ? [0, Math.ceil(s.nat[1] / 2)] : s.nat, repeats: reps });
     const nat2 = inChild<Timed>({ ...base, backend: 'native', threads: 2, steps: quick ? [0, Math.ceil(s.nat[1] / 2)] : s.nat, repeats: reps });
+    const span = s.sampler === 'span';
     const ts = s.tsSteps[1] > 0 && s.precision === 'float64'
-      ? inChild<Timed>({ ...base, backend: 'reference', threads: 1, steps: s.tsSteps, repeats: quick ? 1 : 3 }) : null;
+      ? inChild<Timed>({ ...base, ...(span ? { sampler: 'exact' as const } : {}), backend: 'reference', threads: 1, steps: s.tsSteps, repeats: quick ? 1 : 3 }) : null;
     let numpy: number | undefined, numpyNaive: number | undefined;
     if (py && s.model === 'projected') {
       const cfg = JSON.stringify({ N: s.N, M: s.M, B: Number.isFinite(s.B) ? s.B : null, sampler: s.sampler, gamma: s.gamma, steps: quick ? 4 : 8, threads: 1, dtype: s.precision });
-      numpy = median(peer('simulate_projected.py', cfg).seconds_per_step!);
+      numpy = median(peer(span ? 'simulate_span.py' : 'simulate_projected.py', cfg).seconds_per_step!);
       if (s.numpyNaive && !quick) numpyNaive = median(peer('simulate_naive.py', cfg).seconds_per_step!);
+    }
+    if (span) {
+      // H = GQ read and written once (16 N² bytes), plus O(N) vectors; the limit is the copy bandwidth (DRAM: an
+      // upper bound on the time once H no longer fits in L3; at N = 1024, H is 8 MiB and stays in the 32 MiB L3).
+      const bytesSpan = 16 * s.N * s.N;
+      const t1s = median(nat1.samples), t2s = median(nat2.samples);
+      const setup = nat1.extra?.setup;
+      rows.push({
+        workload: `${label} (1 thr)`, unit: 'per step', bound: 'memory (H read+write)', native: nat1.samples,
+        ...(ts ? { ts: median(ts.samples) } : {}), ...(numpy !== undefined ? { numpy } : {}), ...(numpyNaive !== undefined ? { numpyNaive } : {}),
+        limitFraction: bytesSpan / t1s / 1e9 / limits[1].copyGBs, limitNote: `${(bytesSpan / t1s / 1e9).toFixed(1)} GB/s of ${limits[1].copyGBs.toFixed(1)} copy`,
+        peakMiB: nat1.peakMiB, essentialMiB: MiB(8 * (s.N * s.M + 2 * s.N * s.N)),
+        note: `${s.target ? 'target; ' : ''}pure TS = the M-space twin (sampler exact); set-up ${setup !== undefined ? fmtT(setup) : 'n/a'} once`,
+      });
+      rows.push({
+        workload: `${label} (2 thr)`, unit: 'per step', bound: 'memory (H read+write)', native: nat2.samples,
+        limitFraction: bytesSpan / t2s / 1e9 / limits[2].copyGBs, limitNote: `${(bytesSpan / t2s / 1e9).toFixed(1)} GB/s of ${limits[2].copyGBs.toFixed(1)} copy`,
+        peakMiB: nat2.peakMiB, essentialMiB: MiB(8 * (s.N * s.M + 2 * s.N * s.N)),
+      });
+      continue;
     }
     const bytesPerScalar = s.precision === 'float32' ? 4 : 8;
     const fused = !Number.isFinite(s.B) || s.sampler === 'exact';

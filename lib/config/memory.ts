@@ -52,8 +52,10 @@ export function seedJobElements(c: MemoryConfig, N: number, gamma: number): Seed
     batch: c.sampler === 'explicit' && Number.isFinite(c.batch) && !finiteData ? c.batch * c.M : 0,
     data: finiteData ? c.data * c.M : 0,
     recorded: points * (finiteData ? 2 : 1),
-    // λ, w*, √λ, v, ĝ, β, ξ and their copies (M); w, b, z, Δw (N); scratch (P or B).
-    vectors: 8 * c.M + 4 * N + (finiteData ? c.data : Number.isFinite(c.batch) ? c.batch : 0),
+    // λ, w*, √λ, v, ĝ, β, ξ and their copies (M); w, b, z, Δw (N); scratch (P or B); sampler 'span': K and the
+    // Cholesky factor (2(N+1)², lib/reference/span.ts).
+    vectors: 8 * c.M + 4 * N + (finiteData ? c.data : Number.isFinite(c.batch) ? c.batch : 0) +
+      (c.sampler === 'span' ? 2 * (N + 1) * (N + 1) : 0),
   };
 }
 

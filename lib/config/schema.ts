@@ -77,8 +77,9 @@ export const KEYS: Record<ConfigKey, KeyInfo> = {
     rule: "an integer ≥ 1 or 'inf' (training-set size; inf = fresh samples)" },
   model: { flag: '--model <kind>', kind: 'string', help: 'projected (SPEC 2.1) or unprojected (SPEC 2.2)',
     rule: "'projected' or 'unprojected' (SPEC 2.1 / 2.2)" },
-  sampler: { flag: '--sampler <kind>', kind: 'string', help: 'batch-gradient sampler: explicit or exact (SPEC 8.2)',
-    rule: "'explicit' or 'exact' (batch-gradient sampler, SPEC 8.2)" },
+  sampler: { flag: '--sampler <kind>', kind: 'string',
+    help: 'batch-gradient sampler: explicit, exact (SPEC 8.2), or span (exact, drawn in the span of A(0): O(N²) a step after an O(N²M) set-up; projected, online, float64, M > N; also for batch = inf)',
+    rule: "'explicit', 'exact' or 'span' (batch-gradient sampler, SPEC 8.2)" },
   init: { flag: '--init <kind>', kind: 'string', help: 'A(0): gaussian, or identity (√N·I, needs N = M)',
     rule: "'gaussian' or 'identity' (A(0))" },
   steps: { flag: '--steps <int>', kind: 'number', help: 'number of SGD updates T',
@@ -110,7 +111,7 @@ function buildShape(json: boolean) {
     batch: intOrInf(json).meta(d('batch')),
     data: intOrInf(json).meta(d('data')),
     model: z.enum(['projected', 'unprojected']).meta(d('model')),
-    sampler: z.enum(['explicit', 'exact']).meta(d('sampler')),
+    sampler: z.enum(['explicit', 'exact', 'span']).meta(d('sampler')),
     init: z.enum(['gaussian', 'identity']).meta(d('init')),
     steps: intIn(1, MAX_STEPS).meta(d('steps')),
     record: z.enum(['log', 'all']).meta(d('record')),
@@ -345,11 +346,27 @@ export function crossFieldProblems(c: ResolvedSimulateConfig, purpose: ConfigPur
       );
     }
   }
+  problems.push(...spanProblems(c));
   problems.push(...taskProblems(c));
   problems.push(...floorProblems(c));
   const limit = fmtCount(MAX_ELEMENTS);
   if (purpose === 'simulate') problems.push(...simulationSizeProblems(c));
   problems.push(...recordProblems(c));
+  return problems;
+}
+
+/** Sampler 'span' steps inside the span of A(0)'s features (lib/reference/span.ts): what it needs. */
+function spanProblems(c: ResolvedSimulateConfig): string[] {
+  if (c.sampler !== 'span') return [];
+  const problems: string[] = [];
+  if (c.model !== 'projected') problems.push("config: sampler = 'span' needs model = 'projected' (the unprojected model leaves the span of A(0))");
+  if (Number.isFinite(c.data)) problems.push("config: sampler = 'span' needs data = inf (online SGD); use sampler = 'exact' or 'explicit' with finite data");
+  if (c.init !== 'gaussian') problems.push("config: sampler = 'span' needs init = 'gaussian'");
+  if (c.precision === 'float32') problems.push("config: sampler = 'span' needs precision = 'float64' (its loss is a difference of O(L(0)) terms)");
+  const bad = c.N.filter((n) => !(c.M > n));
+  if (bad.length > 0) {
+    problems.push(`config: sampler = 'span' needs M > N (the span covariance is singular otherwise), got N = ${showValue(bad.length === 1 ? bad[0] : bad)} with M = ${c.M}`);
+  }
   return problems;
 }
 

@@ -7,6 +7,7 @@ import { DIVERGENCE_FACTOR, type SeedKernelArgs, type SeedKernelResult } from '.
 import {
   dataBatchGradient, exactBatchGradient, explicitBatchGradient, fullBatchGradient, trainLoss,
 } from './batchGradient.js';
+import { spanSeedSteps } from './span.js';
 
 /** One model's parameters: computes the residual v = w* - β and applies an update for a given ĝ. */
 export interface ReferenceModel {
@@ -225,7 +226,16 @@ export function referenceModelFactory(args: SeedKernelArgs): ModelFactory {
     : (a, A0) => new UnprojectedModel(a, A0);
 }
 
+/** The reference stepping of native `simulateSeed` (sampler 'span' has its own driver, lib/reference/span.ts). */
+export function referenceSteps(args: SeedKernelArgs): Generator<number, SeedKernelResult> {
+  return args.sampler === 'span' ? spanSeedSteps(args) : referenceSeedSteps(args, referenceModelFactory(args));
+}
+
 /** The reference for native `simulateSeed`. */
 export function simulateSeedReference(args: SeedKernelArgs): SeedKernelResult {
-  return runReferenceSeed(args, referenceModelFactory(args));
+  const steps = referenceSteps(args);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { loadNative } from '../native.js';
 import { awaitNativeJob, CancelledError } from '../nativeJob.js';
-import { referenceModelFactory, referenceSeedSteps } from '../reference/simulate.js';
+import { referenceSteps } from '../reference/simulate.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ProgressFn, SeedKernelArgs, SeedKernelResult } from './types.js';
 
@@ -21,7 +21,7 @@ export async function runSeed(
       throw new Error("precision 'float32' is a native-simulator mode: the pure-TS reference computes in float64 only");
     }
     // Run in slices of ~50 ms so that progress, SIGINT and abort get a turn of the event loop.
-    const steps = referenceSeedSteps(args, referenceModelFactory(args));
+    const steps = referenceSteps(args);
     let sliceStart = performance.now();
     for (;;) {
       const next = steps.next();

@@ -5,8 +5,12 @@
 
 /** SPEC 2.1 (projected, G-representation) or SPEC 2.2 (unprojected, plain GD on A). */
 export type ModelKind = 'projected' | 'unprojected';
-/** How a fresh Gaussian batch gradient is drawn (docs/algorithm.md section 4). */
-export type SamplerKind = 'explicit' | 'exact';
+/**
+ * How a fresh Gaussian batch gradient is drawn (docs/algorithm.md section 4). 'span' is the exact sampler drawn
+ * in the span of A(0)'s N features, with the whole step computed there in O(N²) (projected model, online data,
+ * float64; for B = ∞ the population step in the span; docs/algorithm.md section 5b).
+ */
+export type SamplerKind = 'explicit' | 'exact' | 'span';
 /** Scalar type of the native simulator's arrays (SeedKernelArgs.precision). */
 export type Precision = 'float64' | 'float32';
 /** A(0) Gaussian (the model) or √N·I with N = M (the exact linear-regression special case, SPEC 9). */

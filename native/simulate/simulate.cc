@@ -12,10 +12,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include "common/blas.h"
 #include "common/cancel.h"
 #include "common/rng.h"
+#include "simulate/span_model.h"
 
 namespace richscale::simulate {
 namespace {
@@ -342,6 +344,9 @@ class ProjectedModel {
   // Losses of the last Forward().
   double Loss(int64_t j) const { return L_[Z(j)]; }
 
+  // The residual of the last Forward() is already in v.
+  void FinishResidual(double*) {}
+
   // The update of every lane that is not frozen: draws the batch and computes b = A0 ĝ unless Forward() did;
   // then Δw = (η/√N) G b; G += (ηγ/√N) w bᵀ (old w); w += Δw.
   void Backward(Rng& rng, const double* v) {
@@ -450,6 +455,8 @@ class UnprojectedModel {
   }
 
   double Loss(int64_t) const { return L_; }
+
+  void FinishResidual(double*) {}
 
   // b = A ĝ; A += ηγ√N w ĝᵀ (old w); w += (η/√N) b. (b and the A update already done by a fused Forward().)
   void Backward(Rng& rng, const double* v) {
@@ -581,7 +588,10 @@ SeedResult Loop(const SeedArgs& a, ModelT& model, Rng& rng, const Vec& X, const 
     if (progress) progress(t);
     model.Backward(rng, v.data());
   }
-  if (a.wantFinal) res.finalResidual = std::move(v);
+  if (a.wantFinal) {
+    model.FinishResidual(v.data());
+    res.finalResidual = std::move(v);
+  }
   return res;
 }
 
@@ -611,6 +621,12 @@ template <class T>
 SeedResult RunSeedT(const SeedArgs& a, const std::atomic<bool>& cancel, const ProgressFn& progress) {
   std::vector<T> At;
   Setup s = Prepare<T>(a, At);
+  if constexpr (std::is_same_v<T, double>) {
+    if (a.sampler == Sampler::Span) {
+      detail::SpanModel model(a, std::move(At));
+      return Loop(a, model, s.rng, s.X, cancel, progress);
+    }
+  }
   GradientSampler sampler(a, s.sqrtLambda, s.X);
   if (a.model == Model::Projected) {
     ProjectedModel<T> model(a, Vec{a.gamma}, std::move(At), s.sqrtLambda, sampler);

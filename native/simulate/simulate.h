@@ -9,7 +9,8 @@
 namespace richscale::simulate {
 
 enum class Model { Projected, Unprojected };
-enum class Sampler { Explicit, Exact };
+// Span: the exact sampler drawn in the span of A(0)'s features, O(N²) a step (span_model.h); projected, float64.
+enum class Sampler { Explicit, Exact, Span };
 enum class Init { Gaussian, Identity };
 // Scalar type of the model's arrays (A(0), G, w, the BLAS work). Losses and residuals are always double.
 enum class Precision { Float64, Float32 };

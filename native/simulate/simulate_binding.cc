@@ -52,6 +52,7 @@ void CheckMemory(const args::Reader& r, const SeedArgs& a, size_t lanes = 1) {
   } else if (a.batch != kUnlimited && a.sampler == simulate::Sampler::Explicit) {
     doubles += static_cast<double>(a.batch) * (M + 1.0);
   }
+  if (a.sampler == simulate::Sampler::Span) doubles += 2.0 * (N + 1.0) * (N + 1.0);  // K and the Cholesky factor
   doubles += 2.0 * static_cast<double>(a.recordSteps.size());
   const double bytes = doubles * sizeof(double);
   const long pages = sysconf(_SC_PHYS_PAGES);
@@ -97,8 +98,11 @@ SeedArgs ParseArgs(Napi::Env env, const Napi::Value& value, size_t lanes = 1) {
   a.eta = r.Finite("eta", 0.0, true, "a finite number > 0");
   a.batch = r.CountOrInfinity("batch", kMaxDim);
   a.data = r.CountOrInfinity("data", kMaxDim);
-  a.sampler = r.Enum("sampler", {"explicit", "exact"}) == 0 ? simulate::Sampler::Explicit
-                                                            : simulate::Sampler::Exact;
+  switch (r.Enum("sampler", {"explicit", "exact", "span"})) {
+    case 0: a.sampler = simulate::Sampler::Explicit; break;
+    case 1: a.sampler = simulate::Sampler::Exact; break;
+    default: a.sampler = simulate::Sampler::Span; break;
+  }
   a.init = r.Enum("init", {"gaussian", "identity"}) == 0 ? simulate::Init::Gaussian : simulate::Init::Identity;
   a.steps = r.Integer("steps", 1, kMaxSeed, "a positive integer");
 
@@ -142,6 +146,16 @@ SeedArgs ParseArgs(Napi::Env env, const Napi::Value& value, size_t lanes = 1) {
 
   if (a.init == simulate::Init::Identity && a.N != a.M) {
     r.Fail("init 'identity' requires N == M, got N = " + std::to_string(a.N) + ", M = " + std::to_string(a.M));
+  }
+  if (a.sampler == simulate::Sampler::Span) {
+    // span_model.h: the step in the span of A(0)'s N features needs the G-representation, online data, Gaussian
+    // features (the span covariance is positive definite only for M > N) and float64 (the loss is a difference of
+    // O(L(0)) terms).
+    if (a.model != simulate::Model::Projected) r.Fail("sampler 'span' needs model 'projected'");
+    if (a.data != kUnlimited) r.Fail("sampler 'span' needs data = Infinity (online SGD)");
+    if (a.init != simulate::Init::Gaussian) r.Fail("sampler 'span' needs init 'gaussian'");
+    if (a.precision != simulate::Precision::Float64) r.Fail("sampler 'span' needs precision 'float64'");
+    if (a.M <= a.N) r.Fail("sampler 'span' needs M > N, got N = " + std::to_string(a.N) + ", M = " + std::to_string(a.M));
   }
   const double N = static_cast<double>(a.N), M = static_cast<double>(a.M);
   CheckElements(r, "A(0) (N x M)", N, M);
@@ -242,6 +256,7 @@ Napi::Value SimulateBatch(const Napi::CallbackInfo& info) {
   }
   SeedArgs a = ParseArgs(env, info[0], gammas.size());
   if (a.model != simulate::Model::Projected) r.Fail("batched runs need model 'projected'");
+  if (a.sampler == simulate::Sampler::Span) r.Fail("batched runs do not support sampler 'span' (run the lanes as seeds)");
   if (a.data != kUnlimited) r.Fail("batched runs need data = Infinity (online SGD)");
   if (!r.Absent("startState") || a.wantState || a.stopAt != a.steps) {
     r.Fail("batched runs do not support chunked runs (stopAt, startState, wantState)");
