@@ -7,9 +7,9 @@ export interface FlopShape {
 export function flopsPerStep(s: FlopShape): number {
   const { N, M } = s;
   if (s.sampler === 'span') {
-    // K z (2N²), Gᵀw, G b, the rank-one update (6N², γ ≠ 0), y = Cη ((N+1)², finite B), vector work; the O(N²M)
-    // set-up is not per step (lib/reference/span.ts).
-    return 2 * N * N + (s.gamma === 0 ? 0 : 6 * N * N) + (Number.isFinite(s.batch) ? (N + 1) * (N + 1) : 0) + 12 * N;
+    // In the eigenbasis everything is O(N) but the pass over H (H b̃, the rank-one update, Hᵀw: 6N², γ ≠ 0); the
+    // O(N²M + N³) set-up is not per step (docs/algorithm.md section 5b).
+    return (s.gamma === 0 ? 0 : 6 * N * N) + 20 * N;
   }
   let f = s.model === 'projected' ? 4 * N * M + (s.gamma === 0 ? 0 : 6 * N * N) : 6 * N * M;
   f += 3 * M;

@@ -74,9 +74,15 @@ describe('simulate config schema: bad inputs give one line naming key, value and
   });
   it('enums', () => {
     expectOneLine({ model: 'linear' }, "model = 'linear'", "'projected' or 'unprojected'");
-    expectOneLine({ sampler: 'fast' }, "sampler = 'fast'", "'explicit' or 'exact'");
+    expectOneLine({ sampler: 'fast' }, "sampler = 'fast'", "'explicit', 'exact' or 'span'");
     expectOneLine({ init: 'zeros' }, "init = 'zeros'", "'gaussian' or 'identity'");
     expectOneLine({ record: 'some' }, "record = 'some'", "'log' or 'all'");
+  });
+  it("sampler 'span': what it needs, one line each", () => {
+    expectOneLine({ sampler: 'span', model: 'unprojected' }, "sampler = 'span' needs model = 'projected'");
+    expectOneLine({ sampler: 'span', data: 100 }, "sampler = 'span' needs data = inf");
+    expectOneLine({ sampler: 'span', precision: 'float32' }, "sampler = 'span' needs precision = 'float64'");
+    expectOneLine({ sampler: 'span', N: 64, M: 64 }, "sampler = 'span' needs M > N");
   });
   it('integer ranges: steps, recordPoints, seeds, seed', () => {
     expectOneLine({ steps: 0 }, 'steps = 0', '[1, 1e9]');
