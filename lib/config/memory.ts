@@ -52,10 +52,10 @@ export function seedJobElements(c: MemoryConfig, N: number, gamma: number): Seed
     batch: c.sampler === 'explicit' && Number.isFinite(c.batch) && !finiteData ? c.batch * c.M : 0,
     data: finiteData ? c.data * c.M : 0,
     recorded: points * (finiteData ? 2 : 1),
-    // λ, w*, √λ, v, ĝ, β, ξ and their copies (M); w, b, z, Δw (N); scratch (P or B); sampler 'span': K and the
-    // Cholesky factor (2(N+1)², lib/reference/span.ts).
+    // λ, w*, √λ, v, ĝ, β, ξ and their copies (M); w, b, z, Δw (N); scratch (P or B); sampler 'span': K, Q and the
+    // eigensolver's workspace during the set-up (about 4N², docs/algorithm.md section 5b).
     vectors: 8 * c.M + 4 * N + (finiteData ? c.data : Number.isFinite(c.batch) ? c.batch : 0) +
-      (c.sampler === 'span' ? 2 * (N + 1) * (N + 1) : 0),
+      (c.sampler === 'span' ? 4 * (N + 1) * (N + 1) : 0),
   };
 }
 

@@ -52,7 +52,7 @@ void CheckMemory(const args::Reader& r, const SeedArgs& a, size_t lanes = 1) {
   } else if (a.batch != kUnlimited && a.sampler == simulate::Sampler::Explicit) {
     doubles += static_cast<double>(a.batch) * (M + 1.0);
   }
-  if (a.sampler == simulate::Sampler::Span) doubles += 2.0 * (N + 1.0) * (N + 1.0);  // K and the Cholesky factor
+  if (a.sampler == simulate::Sampler::Span) doubles += 4.0 * (N + 1.0) * (N + 1.0);  // K, Q, dsyevd workspace
   doubles += 2.0 * static_cast<double>(a.recordSteps.size());
   const double bytes = doubles * sizeof(double);
   const long pages = sysconf(_SC_PHYS_PAGES);
