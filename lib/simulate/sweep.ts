@@ -13,6 +13,7 @@ import { logGrid, everyStep } from '../grid.js';
 import { loadNative } from '../native.js';
 import { initialLoss, makeTask, truncationFloor } from '../task.js';
 import { flopsPerStep } from './flops.js';
+import { kernelSampler } from './kernelChoice.js';
 import { runSeedCheckpointed, type SeedCheckpointing } from './checkpointedSeed.js';
 import { runSeed, CancelledError, type Backend } from './seedRunner.js';
 import { seedStats, type SeedStats } from './stats.js';
@@ -42,6 +43,8 @@ export interface EnsembleResult {
   perSeedLoss: Float64Array[];
   perSeedTrainLoss: Float64Array[] | null;
   flops: number;
+  /** 'span': stepped in the span of A(0) (sampler 'span', chosen or automatic at B = ∞); 'modes': over all M modes. */
+  kernel: 'span' | 'modes';
   /** Wall time of this run's seeds (they may overlap with other runs' seeds). */
   seconds: number;
 }
@@ -72,7 +75,9 @@ export interface RunOptions {
 }
 
 /** The checkpoint key of one seed of one (N, γ) run. */
-export const seedKey = (N: number, gamma: number, seedIndex: number): string => `g${gamma}_N${N}_s${seedIndex}`;
+// A span seed's state holds other variables than an M-space seed's (docs/algorithm.md section 5b): its own key.
+export const seedKey = (N: number, gamma: number, seedIndex: number, sampler?: SeedKernelArgs['sampler']): string =>
+  `g${gamma}_N${N}_s${seedIndex}${sampler === 'span' ? '_span' : ''}`;
 
 export class DivergenceError extends Error {
   constructor(readonly step: number, readonly gamma: number, readonly N: number, readonly seedIndex: number, eta: number) {
@@ -101,12 +106,13 @@ export async function runSweep(config: ResolvedSimulateConfig, opts: RunOptions 
   const pairs = config.N.flatMap((N) => config.gamma.map((gamma) => ({ N, gamma })));
   const jobs: Job[] = [];
   pairs.forEach(({ N, gamma }, run) => {
+    const sampler = kernelSampler({ ...config, N }, backend);
     for (let s = 0; s < config.seeds; s++) {
       jobs.push({
         run, seedIndex: s,
         args: {
           model: config.model, N, M: config.M, gamma, eta: config.eta, batch: config.batch, data: config.data,
-          sampler: config.sampler, init: config.init, steps: config.steps, recordSteps,
+          sampler, init: config.init, steps: config.steps, recordSteps,
           lambda: task.lambda, wstar: task.wstar, seed: config.seed, stream: s, wantFinal: false,
           ...(config.precision !== undefined && config.precision !== 'float64' ? { precision: config.precision } : {}),
         },
@@ -151,7 +157,7 @@ export async function runSweep(config: ResolvedSimulateConfig, opts: RunOptions 
       const job = jobs[j]!;
       runStart[job.run] = Math.min(runStart[job.run]!, performance.now());
       try {
-        const key = seedKey(job.args.N, job.args.gamma, job.seedIndex);
+        const key = seedKey(job.args.N, job.args.gamma, job.seedIndex, job.args.sampler);
         const res = opts.checkpoint && backend === 'native'
           ? await runSeedCheckpointed(job.args, key, opts.checkpoint, inner.signal, (d) => report(j, d),
             (done) => opts.onResumed?.(key, done))
@@ -183,9 +189,10 @@ export async function runSweep(config: ResolvedSimulateConfig, opts: RunOptions 
     const mine = jobs.map((job, j) => ({ job, res: results[j]! })).filter((x) => x.job.run === run);
     const perSeedLoss = mine.map((x) => x.res.loss);
     const perSeedTrainLoss = finiteData ? mine.map((x) => x.res.trainLoss) : null;
-    const flops = config.seeds * config.steps * flopsPerStep({ ...config, N, gamma });
+    const kernel = mine[0]!.job.args.sampler === 'span' ? 'span' : 'modes';
+    const flops = config.seeds * config.steps * flopsPerStep({ ...config, N, gamma, sampler: mine[0]!.job.args.sampler });
     return {
-      N, gamma, steps: recordSteps,
+      N, gamma, steps: recordSteps, kernel,
       loss: seedStats(perSeedLoss),
       trainLoss: perSeedTrainLoss ? seedStats(perSeedTrainLoss) : null,
       perSeedLoss, perSeedTrainLoss, flops,

@@ -3,6 +3,7 @@ import { loadNative } from '../../lib/native.js';
 import { simulateSeedReference } from '../../lib/reference/simulate.js';
 import type { SeedKernelArgs } from '../../lib/simulate/types.js';
 import { maxRelDiff, smallArgs } from './helpers.js';
+import { runSweep, type ResolvedSimulateConfig } from '../../lib/simulate/sweep.js';
 
 // Sampler 'span' (native/simulate/span_model.h, lib/reference/span.ts): the projected step computed in the span of
 // A(0)'s N features, O(N²) a step.
@@ -88,5 +89,22 @@ describe("sampler 'span'", () => {
       if (over.precision === undefined && over.init === undefined) expect(() => simulateSeedReference({ ...args, ...over })).toThrow(re);
     }
     expect(() => native.simulateBatch({ ...args, gammas: Float64Array.of(0, 1) })).toThrow(/span/);
+  });
+
+  it('sweeps pick it automatically at B = ∞ (same curves as the pure-TS M-space reference), never at finite B', async () => {
+    const cfg: ResolvedSimulateConfig = {
+      alpha: 2, beta: 0.5, M: 96, N: [16, 32], gamma: [0, 1], eta: 0.25, batch: Infinity, data: Infinity,
+      model: 'projected', sampler: 'exact', init: 'gaussian', steps: 200, record: 'log', recordPoints: 30,
+      seeds: 2, seed: 5, perSeed: true,
+    };
+    const nat = await runSweep(cfg, { threads: 1 });
+    const ref = await runSweep(cfg, { threads: 1, backend: 'reference' });
+    expect(nat.runs.map((r) => r.kernel)).toEqual(['span', 'span', 'span', 'span']);
+    expect(ref.runs.map((r) => r.kernel)).toEqual(['modes', 'modes', 'modes', 'modes']);
+    nat.runs.forEach((r, i) => r.perSeedLoss.forEach((l, s) => expect(maxRelDiff(l, ref.runs[i]!.perSeedLoss[s]!)).toBeLessThanOrEqual(1e-10)));
+    const finite = await runSweep({ ...cfg, batch: 8, N: [16], gamma: [1] }, { threads: 1 });
+    expect(finite.runs[0]!.kernel).toBe('modes');
+    const short = await runSweep({ ...cfg, steps: 20, N: [16], gamma: [1] }, { threads: 1 });
+    expect(short.runs[0]!.kernel).toBe('modes');
   });
 });
