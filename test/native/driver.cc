@@ -175,6 +175,12 @@ void SimulatorCases() {
       {"unprojected N=M=1 P=1 B=1", Model::Unprojected, 1, 1, 1.0, 1, 1, Sampler::Explicit},
       {"projected N=1 M=5 P=1 B=inf", Model::Projected, 1, 5, 0.3, inf, 1, Sampler::Explicit},
       {"projected N=7 M=1 B=2 exact", Model::Projected, 7, 1, 0.3, 2, inf, Sampler::Exact},
+      // Sampler 'span' (span_model.h): B = ∞ and finite B, lazy and rich, the smallest N (M > N is required).
+      {"projected lazy B=inf span", Model::Projected, 16, 24, 0.0, inf, inf, Sampler::Span},
+      {"projected rich B=inf span", Model::Projected, 16, 24, 0.5, inf, inf, Sampler::Span},
+      {"projected lazy B=4 span", Model::Projected, 16, 24, 0.0, 4, inf, Sampler::Span},
+      {"projected rich B=4 span", Model::Projected, 16, 24, 0.5, 4, inf, Sampler::Span},
+      {"projected N=1 M=2 B=1 span", Model::Projected, 1, 2, 1.0, 1, inf, Sampler::Span},
   };
   for (const Cfg& c : cfgs) {
     Case(std::string("simulate ") + c.name, [&] {
