@@ -227,7 +227,7 @@ async function solveOnce(r: Resolved, opts: TheoryRunOptions): Promise<{ curve: 
       gridPoints: r.times.length, pointsPerDecade: r.p.pointsPerDecade,
       cFinal, kernelBoostFinal: 1 + r.p.gamma * cFinal, etaLambda1BoostFinal: r.p.eta * r.bins.lambda[0]! * (1 + r.p.gamma * cFinal),
       seconds, backend: opts.backend ?? 'native',
-      ...(r.p.form === 'flow' ? { method: r.p.gamma === 0 ? 'closed form (γ = 0)' : r.p.method, maxMatrixDim: res.maxDim ?? r.bins.n } : {}),
+      ...(r.p.form === 'flow' ? { method: r.p.gamma === 0 ? 'closed form (γ = 0)' : r.p.method, maxMatrixDim: res.maxDim ?? r.bins.n, sumMatrixDim3: res.sumDim3 ?? 0 } : {}),
       ...(r.p.form === 'flow' && r.p.method === 'fast' && r.p.gamma !== 0 ? { deflationTol: r.p.deflationTol } : {}),
     },
     notes,

@@ -467,8 +467,13 @@ class FastFlow {
     for (int64_t k = 0; k < d; ++k) aU += aV_[k] * U_[k];
     c_ = c_ + 2.0 * eta_ * (aU - trS);
     // S = ∫xxᵀ = Zᵀ W Z, W_ij = p_i p_j φ(η(μ_i+μ_j)); X = U a_Vᵀ - S; E += ηγ(Λ_V X + XᵀΛ_V).
-    for (int64_t i = 0; i < d; ++i)
-      for (int64_t j = 0; j < d; ++j) W_[i * d + j] = p_[i] * p_[j] * Phi1(eta_ * (mu[i] + mu[j]), h);
+    for (int64_t i = 0; i < d; ++i) {
+      for (int64_t j = i; j < d; ++j) {
+        const double w = p_[i] * p_[j] * Phi1(eta_ * (mu[i] + mu[j]), h);
+        W_[i * d + j] = w;
+        W_[j * d + i] = w;
+      }
+    }
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bd, bd, bd, 1.0, W_.data(), bd, Z, bd, 0.0, T_.data(), bd);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bd, bd, bd, 1.0, Z, bd, T_.data(), bd, 0.0, S_.data(), bd);
     for (int64_t k = 0; k < d; ++k)
@@ -515,6 +520,7 @@ OdeResult RunFlowFast(const OdeArgs& args, const std::atomic<bool>& cancel,
     }
     flow.Activate(nA);
     r.maxDim = std::max(r.maxDim, flow.dim());
+    r.sumDim3 += std::pow(static_cast<double>(flow.dim()), 3);
     flow.Step(h, i == 1);
     const double L = flow.Loss();
     if (!std::isfinite(L) || L > kDivergenceFactor * L0) {
@@ -537,6 +543,7 @@ OdeResult Run(const OdeArgs& args, const std::atomic<bool>& cancel, const std::f
   if (args.method == Method::Fast && args.gamma != 0.0) return RunFlowFast(args, cancel, progress);
   OdeResult r = RunFlow(args, cancel, progress);
   r.maxDim = static_cast<int64_t>(args.lambda.size());
+  if (args.gamma != 0.0) r.sumDim3 = std::pow(static_cast<double>(r.maxDim), 3) * static_cast<double>(r.loss.size() - 1);
   return r;
 }
 

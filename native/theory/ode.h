@@ -29,6 +29,7 @@ struct OdeResult {
   bool diverged = false;
   int64_t divergedAt = -1;  // index into times
   int64_t maxDim = 0;       // largest matrix dimension used (flow: n for Eig; active bins + tail directions for Fast)
+  double sumDim3 = 0.0;     // flow, γ > 0: Σ over steps of d³ (d = dimension of that step's eigenproblem)
 };
 
 // progress(fraction in [0, 1]); throws richscale::Cancelled when `cancel` is set.

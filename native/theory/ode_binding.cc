@@ -1,7 +1,7 @@
 // JS binding: odeRich(args, onProgress?) -> { promise, cancel } (SPEC 3.3; kernel native/theory/ode.cc).
 // args = { form: 'flow' | 'map', gamma, eta, lambda, wstar, mult: Float64Array(n), times: Float64Array,
 //         method?: 'fast' (default) | 'eig', deflationTol?: number > 0 (default 1e-3; flow with method 'fast') }.
-// Resolves { loss, c: Float64Array, diverged, divergedAt, maxDim }. onProgress receives a fraction in [0, 1].
+// Resolves { loss, c: Float64Array, diverged, divergedAt, maxDim, sumDim3 }. onProgress receives a fraction in [0, 1].
 #include <napi.h>
 
 #include <atomic>
@@ -73,6 +73,7 @@ class OdeWorker final : public PromiseWorker {
     o.Set("diverged", Napi::Boolean::New(env, result_.diverged));
     o.Set("divergedAt", Napi::Number::New(env, static_cast<double>(result_.divergedAt)));
     o.Set("maxDim", Napi::Number::New(env, static_cast<double>(result_.maxDim)));
+    o.Set("sumDim3", Napi::Number::New(env, result_.sumDim3));
     return o;
   }
 

@@ -46,6 +46,8 @@ export interface OdeKernelResult {
   divergedAt: number;
   /** Largest matrix dimension used (flow: n for 'eig', active bins + tail directions for 'fast'). */
   maxDim?: number;
+  /** Flow with γ > 0: Σ over steps of d³ (d = that step's eigenproblem dimension); a flop-count proxy. */
+  sumDim3?: number;
 }
 
 export const DEFAULT_DEFLATION_TOL = 1e-3;
@@ -389,7 +391,7 @@ export function referenceOdeFlowFast(args: OdeKernelArgs): OdeKernelResult {
   };
   const loss: number[] = [sumSq(x)], cs: number[] = [0];
   const L0 = loss[0]!;
-  let maxDim = d;
+  let maxDim = d, sumDim3 = 0;
   for (let i = 1; i < times.length; i++) {
     const h = times[i]! - times[i - 1]!;
     const scale = eta * (1 + gamma * c) * times[i]!;
@@ -397,6 +399,7 @@ export function referenceOdeFlowFast(args: OdeKernelArgs): OdeKernelResult {
     for (let j = n - 1; j >= 0; j--) if (scale * lam[j]! >= tol) { nA = j + 1; break; }
     activate(nA);
     maxDim = Math.max(maxDim, d);
+    sumDim3 += d ** 3;
     const H = buildH(E, c);
     if (Eprev) {
       const Hp = buildH(Eprev, cPrev);
@@ -448,15 +451,17 @@ export function referenceOdeFlowFast(args: OdeKernelArgs): OdeKernelResult {
     E = En; x = xn;
     const L = sumSq(x);
     if (!Number.isFinite(L) || L > DIVERGENCE_FACTOR * L0) {
-      return { loss: Float64Array.from(loss), c: Float64Array.from(cs), diverged: true, divergedAt: i, maxDim };
+      return { loss: Float64Array.from(loss), c: Float64Array.from(cs), diverged: true, divergedAt: i, maxDim, sumDim3 };
     }
     loss.push(L); cs.push(c);
   }
-  return { loss: Float64Array.from(loss), c: Float64Array.from(cs), diverged: false, divergedAt: -1, maxDim };
+  return { loss: Float64Array.from(loss), c: Float64Array.from(cs), diverged: false, divergedAt: -1, maxDim, sumDim3 };
 }
 
 export function referenceOde(args: OdeKernelArgs): OdeKernelResult {
   if (args.form === 'map') return referenceOdeMap(args);
   if ((args.method ?? 'fast') === 'fast' && args.gamma !== 0) return referenceOdeFlowFast(args);
-  return { ...referenceOdeFlow(args), maxDim: args.lambda.length };
+  const r = referenceOdeFlow(args);
+  const n = args.lambda.length;
+  return { ...r, maxDim: n, sumDim3: args.gamma !== 0 ? n ** 3 * (r.loss.length - 1) : 0 };
 }
