@@ -104,6 +104,26 @@ describe("method 'fast': native kernel = pure-TS twin", () => {
     });
   }
 
+  it('runs its small BLAS calls on one thread and restores the requested thread count (also one set meanwhile)', async () => {
+    const native = loadNative();
+    const p: RichOdeParams = { ...BENCH, tMax: 1e4 };
+    try {
+      native.setNumThreads(2);
+      const twoThreads = await solveRichOde(p);
+      expect(native.getNumThreads()).toBe(2);
+      native.setNumThreads(1);
+      const oneThread = await solveRichOde(p);
+      expect(Array.from(twoThreads.loss)).toEqual(Array.from(oneThread.loss)); // d < 256 throughout: same calls
+      native.setNumThreads(2);
+      const job = solveRichOde({ ...BENCH, tMax: 1e6 });
+      native.setNumThreads(1); // requested while the solve holds OpenBLAS at one thread
+      await job;
+      expect(native.getNumThreads()).toBe(1);
+    } finally {
+      native.setNumThreads(1);
+    }
+  });
+
   it('rejects a bad method or deflationTol; the native boundary too', async () => {
     const ok = { ...BENCH, tMax: 10 };
     await expect(solveRichOde({ ...ok, method: 'qr' as 'eig' })).rejects.toThrow(/method must be 'fast' or 'eig'/);
