@@ -7,6 +7,7 @@
 #include <cblas.h>
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 namespace richscale::blas {
@@ -59,8 +60,42 @@ inline float dot(int64_t n, const float* x, const float* y) { return cblas_sdot(
 inline void axpy(int64_t n, double alpha, const double* x, double* y) { cblas_daxpy(I(n), alpha, x, 1, y, 1); }
 inline void axpy(int64_t n, float alpha, const float* x, float* y) { cblas_saxpy(I(n), alpha, x, 1, y, 1); }
 
-inline void setNumThreads(int n) { openblas_set_num_threads(n); }
-inline int getNumThreads() { return openblas_get_num_threads(); }
+// OpenBLAS's thread count is process-wide. setNumThreads(n) records the requested count; while a
+// SingleThreadScope is alive (a kernel whose BLAS calls are too small to profit from threads, e.g. the ODE's
+// method 'fast', native/theory/ode.cc) OpenBLAS runs with 1 thread, and the requested count is restored when the
+// last scope ends. getNumThreads() reports the requested count.
+namespace detail {
+inline std::mutex threadMutex;
+inline int requestedThreads = 0;  // 0: never set (use OpenBLAS's own count)
+inline int capDepth = 0;
+}  // namespace detail
+
+inline void setNumThreads(int n) {
+  std::lock_guard<std::mutex> lock(detail::threadMutex);
+  detail::requestedThreads = n;
+  if (detail::capDepth == 0) openblas_set_num_threads(n);
+}
+inline int getNumThreads() {
+  std::lock_guard<std::mutex> lock(detail::threadMutex);
+  return detail::capDepth > 0 && detail::requestedThreads > 0 ? detail::requestedThreads : openblas_get_num_threads();
+}
+
+class SingleThreadScope {
+ public:
+  SingleThreadScope() {
+    std::lock_guard<std::mutex> lock(detail::threadMutex);
+    if (detail::capDepth++ == 0) {
+      if (detail::requestedThreads == 0) detail::requestedThreads = openblas_get_num_threads();
+      openblas_set_num_threads(1);
+    }
+  }
+  ~SingleThreadScope() {
+    std::lock_guard<std::mutex> lock(detail::threadMutex);
+    if (--detail::capDepth == 0) openblas_set_num_threads(detail::requestedThreads);
+  }
+  SingleThreadScope(const SingleThreadScope&) = delete;
+  SingleThreadScope& operator=(const SingleThreadScope&) = delete;
+};
 inline std::string config() {
   const char* c = openblas_get_config();
   return c ? std::string(c) : std::string();

@@ -1,6 +1,7 @@
 // JS binding: odeRich(args, onProgress?) -> { promise, cancel } (SPEC 3.3; kernel native/theory/ode.cc).
-// args = { form: 'flow' | 'map', gamma, eta, lambda, wstar, mult: Float64Array(n), times: Float64Array }.
-// Resolves { loss, c: Float64Array, diverged, divergedAt }. onProgress receives a fraction in [0, 1].
+// args = { form: 'flow' | 'map', gamma, eta, lambda, wstar, mult: Float64Array(n), times: Float64Array,
+//         method?: 'fast' (default) | 'eig', deflationTol?: number > 0 (default 1e-3; flow with method 'fast') }.
+// Resolves { loss, c: Float64Array, diverged, divergedAt, maxDim, sumDim3 }. onProgress receives a fraction in [0, 1].
 #include <napi.h>
 
 #include <atomic>
@@ -31,6 +32,8 @@ ode::OdeArgs Parse(Napi::Env env, const Napi::Value& value) {
   a.form = r.Enum("form", {"flow", "map"}) == 0 ? ode::Form::Flow : ode::Form::Map;
   a.gamma = r.Finite("gamma", 0.0, false, "a finite number >= 0");
   a.eta = r.Finite("eta", 0.0, true, "a finite number > 0");
+  if (!r.Absent("method")) a.method = r.Enum("method", {"fast", "eig"}) == 0 ? ode::Method::Fast : ode::Method::Eig;
+  if (!r.Absent("deflationTol")) a.deflationTol = r.Finite("deflationTol", 0.0, true, "a finite number > 0");
   a.lambda = r.Float64Array("lambda", -1, true);
   const int64_t n = static_cast<int64_t>(a.lambda.size());
   if (n < 1) r.Fail("lambda must not be empty");
@@ -69,6 +72,8 @@ class OdeWorker final : public PromiseWorker {
     o.Set("c", ToF64(env, result_.c));
     o.Set("diverged", Napi::Boolean::New(env, result_.diverged));
     o.Set("divergedAt", Napi::Number::New(env, static_cast<double>(result_.divergedAt)));
+    o.Set("maxDim", Napi::Number::New(env, static_cast<double>(result_.maxDim)));
+    o.Set("sumDim3", Napi::Number::New(env, result_.sumDim3));
     return o;
   }
 

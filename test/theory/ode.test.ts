@@ -83,11 +83,11 @@ describe('γ = 0 equals the closed forms (SPEC 3.3)', () => {
 });
 
 describe('native kernel = pure-TS twin', () => {
-  for (const form of ['flow', 'map'] as const) {
-    it(`${form}, γ = 0.5, binned modes, to 1e-10`, async () => {
+  for (const [form, method] of [['flow', 'eig'], ['flow', 'fast'], ['map', undefined]] as const) {
+    it(`${form}${method ? ` (method '${method}')` : ''}, γ = 0.5, binned modes, to 1e-10`, async () => {
       // η = 0.1 keeps the map stable (η λ_1 (1+γc) < 2); an unstable map is chaotic and amplifies rounding.
       const p: RichOdeParams = {
-        alpha: 2, beta: 0.4, gamma: 0.5, eta: 0.1, M: 1e6, form, tMax: 1000, exactModes: 12, binsPerDecade: 4, pointsPerDecade: 10,
+        alpha: 2, beta: 0.4, gamma: 0.5, eta: 0.1, M: 1e6, form, tMax: 1000, exactModes: 12, binsPerDecade: 4, pointsPerDecade: 10, method,
       };
       const nat = await solveRichOde(p);
       const ref = await solveRichOde(p, { backend: 'reference' });

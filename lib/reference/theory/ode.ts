@@ -18,6 +18,14 @@ import { DIVERGENCE_FACTOR } from '../../simulate/types.js';
 
 export interface OdeKernelArgs {
   form: 'flow' | 'map';
+  /**
+   * Flow only (ignored by 'map' and at γ = 0, where both are the closed form). 'eig' (reference): every step
+   * eigendecomposes the full n×n H. 'fast' (default): the same step on the active bins plus two tail directions
+   * (deflation of the untouched tail, referenceOdeFlowFast).
+   */
+  method?: 'fast' | 'eig';
+  /** method 'fast': bins with η·λ_j·(1+γc)·t < deflationTol stay in the deflated tail. Default 1e-3. */
+  deflationTol?: number;
   gamma: number;
   eta: number;
   /** Representative λ_j, w*_j, multiplicity m_j (length n each). */
@@ -36,7 +44,13 @@ export interface OdeKernelResult {
   diverged: boolean;
   /** Index into times at which divergence was detected (-1 if none). */
   divergedAt: number;
+  /** Largest matrix dimension used (flow: n for 'eig', active bins + tail directions for 'fast'). */
+  maxDim?: number;
+  /** Flow with γ > 0: Σ over steps of d³ (d = that step's eigenproblem dimension); a flop-count proxy. */
+  sumDim3?: number;
 }
+
+export const DEFAULT_DEFLATION_TOL = 1e-3;
 
 /** Eigen-decomposition of a symmetric n×n matrix (row-major, not modified) by cyclic Jacobi: H = Q diag(mu) Qᵀ. */
 export function jacobiEigen(H: Float64Array, n: number): { mu: Float64Array; Q: Float64Array } {
@@ -246,6 +260,208 @@ export function referenceOdeMap(args: OdeKernelArgs): OdeKernelResult {
   return { loss: Float64Array.from(loss), c: Float64Array.from(cs), diverged: false, divergedAt: -1 };
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// method 'fast' (twin of RunFlowFast in native/theory/ode.cc; the derivation is in its header comment and in
+// docs/theory.md). SPEC 3.2 "modes with λ_k R_z ≪ 1 can be treated to first order": a tail bin j with
+// θ_j = η λ_j (1+γc) t ≪ 1 has ũ_j = a_j - ηΦ ζ_j (ζ = Λa) to first order, and E's tail rows ∝ ζ_j; the exact
+// state then lies in V = span(active bins, q0 ∝ ζ_tail, q1 ∝ a_tail ⊥ q0). The Galerkin projection of the flow
+// onto V is the flow itself with Λ → Λ_V = PᵀΛP, a → Pᵀa, on d = nA + 2 dimensions.
+
+function scaledNorm(v: Float64Array): number {
+  let scale = 0;
+  for (let j = 0; j < v.length; j++) scale = Math.max(scale, Math.abs(v[j]!));
+  if (scale === 0) return 0;
+  let s = 0;
+  for (let j = v.length - 1; j >= 0; j--) s += (v[j]! / scale) ** 2;
+  return scale * Math.sqrt(s);
+}
+
+function dot(x: Float64Array, y: Float64Array, yOff = 0, m = x.length): number {
+  let s = 0;
+  for (let j = m - 1; j >= 0; j--) s += x[j]! * y[yOff + j]!;
+  return s;
+}
+
+interface Tail { nA: number; q: Float64Array[]; Lt: number[][]; at: number[] }
+
+function makeTail(lam: Float64Array, a: Float64Array, nA: number): Tail {
+  const n = lam.length, m = n - nA;
+  const t: Tail = { nA, q: [], Lt: [[0, 0], [0, 0]], at: [0, 0] };
+  if (m <= 0) return t;
+  const as = a.subarray(nA);
+  const q0 = new Float64Array(m);
+  for (let j = 0; j < m; j++) q0[j] = lam[nA + j]! * as[j]!;
+  const z = scaledNorm(q0);
+  if (z === 0) return t; // a = 0 on the whole tail: it stays exactly 0
+  for (let j = 0; j < m; j++) q0[j] = q0[j]! / z;
+  t.q.push(q0);
+  if (m >= 2) {
+    const q1 = Float64Array.from(as);
+    for (let pass = 0; pass < 2; pass++) {
+      const pr = dot(q0, q1);
+      for (let j = 0; j < m; j++) q1[j] = q1[j]! - pr * q0[j]!;
+    }
+    const w = scaledNorm(q1);
+    if (w > 1e-12 * scaledNorm(as)) {
+      for (let j = 0; j < m; j++) q1[j] = q1[j]! / w;
+      t.q.push(q1);
+    }
+  }
+  const r = t.q.length;
+  for (let c = 0; c < r; c++) {
+    t.at[c] = dot(t.q[c]!, as);
+    for (let e = 0; e < r; e++) {
+      let s = 0;
+      for (let j = m - 1; j >= 0; j--) s += lam[nA + j]! * t.q[c]![j]! * t.q[e]![j]!;
+      t.Lt[c]![e] = s;
+    }
+  }
+  return t;
+}
+
+/** Gradient flow (SPEC 3.3) with the untouched tail deflated (method 'fast'); same grid and step as 'eig'. */
+export function referenceOdeFlowFast(args: OdeKernelArgs): OdeKernelResult {
+  const { gamma, eta, lambda: lam, times } = args;
+  const tol = args.deflationTol ?? DEFAULT_DEFLATION_TOL;
+  const n = lam.length;
+  const { a } = weightedInit(args);
+  let tail = makeTail(lam, a, 0);
+  let d = tail.nA + tail.q.length;
+  const aVof = (t: Tail): Float64Array => {
+    const v = new Float64Array(t.nA + t.q.length);
+    v.set(a.subarray(0, t.nA));
+    for (let c = 0; c < t.q.length; c++) v[t.nA + c] = t.at[c]!;
+    return v;
+  };
+  let aV = aVof(tail);
+  let x: Float64Array = Float64Array.from(aV);
+  let E: Float64Array = new Float64Array(d * d);
+  let Eprev: Float64Array | null = null;
+  let c = 0, cPrev = 0, hPrev = 0;
+  const buildH = (Em: Float64Array, cm: number): Float64Array => {
+    const H = Float64Array.from(Em);
+    const boost = 1 + gamma * cm, nA = tail.nA, r = tail.q.length;
+    for (let i = 0; i < nA; i++) H[i * d + i] = H[i * d + i]! + boost * lam[i]!;
+    for (let i = 0; i < r; i++) for (let e = 0; e < r; e++) H[(nA + i) * d + nA + e] = H[(nA + i) * d + nA + e]! + boost * tail.Lt[i]![e]!;
+    return H;
+  };
+  const activate = (nA: number): void => {
+    const r0 = tail.q.length;
+    if (nA <= tail.nA || r0 === 0) return;
+    const t2 = makeTail(lam, a, nA);
+    const nA0 = tail.nA, k = nA - nA0, d0 = d, d2 = t2.nA + t2.q.length, rows = k + t2.q.length;
+    const Rt = new Float64Array(rows * r0);
+    for (let cc = 0; cc < r0; cc++) {
+      for (let i = 0; i < k; i++) Rt[i * r0 + cc] = tail.q[cc]![i]!;
+      for (let e = 0; e < t2.q.length; e++) Rt[(k + e) * r0 + cc] = dot(t2.q[e]!, tail.q[cc]!, k, n - nA);
+    }
+    const mapVec = (v: Float64Array): Float64Array => {
+      const out = new Float64Array(d2);
+      out.set(v.subarray(0, nA0));
+      for (let i = 0; i < rows; i++) {
+        let s = 0;
+        for (let cc = 0; cc < r0; cc++) s += Rt[i * r0 + cc]! * v[nA0 + cc]!;
+        out[nA0 + i] = s;
+      }
+      return out;
+    };
+    const mapMat = (M: Float64Array): Float64Array => {
+      const out = new Float64Array(d2 * d2);
+      for (let i = 0; i < nA0; i++) {
+        out.set(M.subarray(i * d0, i * d0 + nA0), i * d2);
+        for (let j = 0; j < rows; j++) {
+          let s = 0;
+          for (let cc = 0; cc < r0; cc++) s += M[i * d0 + nA0 + cc]! * Rt[j * r0 + cc]!;
+          out[i * d2 + nA0 + j] = s;
+          out[(nA0 + j) * d2 + i] = s;
+        }
+      }
+      for (let i = 0; i < rows; i++) for (let j = 0; j < rows; j++) {
+        let s = 0;
+        for (let cc = 0; cc < r0; cc++) for (let e = 0; e < r0; e++) s += Rt[i * r0 + cc]! * M[(nA0 + cc) * d0 + nA0 + e]! * Rt[j * r0 + e]!;
+        out[(nA0 + i) * d2 + nA0 + j] = s;
+      }
+      return out;
+    };
+    x = mapVec(x);
+    E = mapMat(E);
+    if (Eprev) Eprev = mapMat(Eprev);
+    tail = t2; d = d2; aV = aVof(tail);
+  };
+  const loss: number[] = [sumSq(x)], cs: number[] = [0];
+  const L0 = loss[0]!;
+  let maxDim = d, sumDim3 = 0;
+  for (let i = 1; i < times.length; i++) {
+    const h = times[i]! - times[i - 1]!;
+    const scale = eta * (1 + gamma * c) * times[i]!;
+    let nA = 0;
+    for (let j = n - 1; j >= 0; j--) if (scale * lam[j]! >= tol) { nA = j + 1; break; }
+    activate(nA);
+    maxDim = Math.max(maxDim, d);
+    sumDim3 += d ** 3;
+    const H = buildH(E, c);
+    if (Eprev) {
+      const Hp = buildH(Eprev, cPrev);
+      const f = h / (2 * hPrev);
+      for (let k = 0; k < d * d; k++) H[k] = H[k]! + f * (H[k]! - Hp[k]!);
+    }
+    Eprev = E; cPrev = c; hPrev = h;
+    // Frozen-H exponential step in V (as frozenStep, with Λ → Λ_V).
+    const { mu, Q } = jacobiEigen(H, d);
+    const p = new Float64Array(d);
+    for (let ii = 0; ii < d; ii++) { let s = 0; for (let k = 0; k < d; k++) s += Q[k * d + ii]! * x[k]!; p[ii] = s; }
+    const ep = new Float64Array(d), fp = new Float64Array(d);
+    for (let ii = 0; ii < d; ii++) {
+      ep[ii] = Math.exp(-eta * mu[ii]! * h) * p[ii]!;
+      fp[ii] = phi1(eta * mu[ii]!, h) * p[ii]!;
+    }
+    const xn = new Float64Array(d), U = new Float64Array(d);
+    for (let k = 0; k < d; k++) {
+      let s1 = 0, s2 = 0;
+      for (let ii = 0; ii < d; ii++) { s1 += Q[k * d + ii]! * ep[ii]!; s2 += Q[k * d + ii]! * fp[ii]!; }
+      xn[k] = s1; U[k] = s2;
+    }
+    let trS = 0, aU = 0;
+    for (let ii = 0; ii < d; ii++) trS += p[ii]! * p[ii]! * phi1(2 * eta * mu[ii]!, h);
+    for (let k = 0; k < d; k++) aU += aV[k]! * U[k]!;
+    c = c + 2 * eta * (aU - trS);
+    // X = U a_Vᵀ - S, S = Q W Qᵀ;  E += ηγ(Λ_V X + XᵀΛ_V).
+    const W = new Float64Array(d * d);
+    for (let ii = 0; ii < d; ii++) for (let j = 0; j < d; j++) W[ii * d + j] = p[ii]! * p[j]! * phi1(eta * (mu[ii]! + mu[j]!), h);
+    const T = new Float64Array(d * d);
+    for (let k = 0; k < d; k++) for (let j = 0; j < d; j++) {
+      let s = 0; for (let ii = 0; ii < d; ii++) s += Q[k * d + ii]! * W[ii * d + j]!; T[k * d + j] = s;
+    }
+    const X = new Float64Array(d * d);
+    for (let k = 0; k < d; k++) for (let l = 0; l < d; l++) {
+      let s = 0; for (let j = 0; j < d; j++) s += T[k * d + j]! * Q[l * d + j]!;
+      X[k * d + l] = U[k]! * aV[l]! - s;
+    }
+    const nAc = tail.nA, r = tail.q.length;
+    const LX = new Float64Array(d * d);
+    for (let k = 0; k < nAc; k++) for (let l = 0; l < d; l++) LX[k * d + l] = lam[k]! * X[k * d + l]!;
+    for (let cc = 0; cc < r; cc++) for (let l = 0; l < d; l++) {
+      let s = 0; for (let e = 0; e < r; e++) s += tail.Lt[cc]![e]! * X[(nAc + e) * d + l]!;
+      LX[(nAc + cc) * d + l] = s;
+    }
+    const g = eta * gamma;
+    const En = Float64Array.from(E);
+    for (let k = 0; k < d; k++) for (let l = 0; l < d; l++) En[k * d + l] = En[k * d + l]! + g * (LX[k * d + l]! + LX[l * d + k]!);
+    E = En; x = xn;
+    const L = sumSq(x);
+    if (!Number.isFinite(L) || L > DIVERGENCE_FACTOR * L0) {
+      return { loss: Float64Array.from(loss), c: Float64Array.from(cs), diverged: true, divergedAt: i, maxDim, sumDim3 };
+    }
+    loss.push(L); cs.push(c);
+  }
+  return { loss: Float64Array.from(loss), c: Float64Array.from(cs), diverged: false, divergedAt: -1, maxDim, sumDim3 };
+}
+
 export function referenceOde(args: OdeKernelArgs): OdeKernelResult {
-  return args.form === 'flow' ? referenceOdeFlow(args) : referenceOdeMap(args);
+  if (args.form === 'map') return referenceOdeMap(args);
+  if ((args.method ?? 'fast') === 'fast' && args.gamma !== 0) return referenceOdeFlowFast(args);
+  const r = referenceOdeFlow(args);
+  const n = args.lambda.length;
+  return { ...r, maxDim: n, sumDim3: args.gamma !== 0 ? n ** 3 * (r.loss.length - 1) : 0 };
 }
