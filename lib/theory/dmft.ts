@@ -69,7 +69,7 @@ export const DMFT_MAX_STEPS = 1000;
 /** Hard cap of the march solver (native binding); below it the memory formula (dmftMarchBytes) decides. */
 export const DMFT_MARCH_MAX_STEPS = 20000;
 /** Default rows per block of the march solver (docs/performance.md: block-size sweep). */
-export const DMFT_MARCH_BLOCK = 16;
+export const DMFT_MARCH_BLOCK = 1;
 
 /**
  * Bytes the march solver allocates (native/theory/dmft_march.cc, MarchBytes): with n = T + 1 and b the block,
@@ -200,13 +200,13 @@ interface DmftMarchKernelArgs {
   lambda: Float64Array; wstar2: Float64Array; mult: Float64Array;
   block: number; innerTol: number; maxPasses: number; threads: number;
 }
-type DmftMarchFn = (args: DmftMarchKernelArgs, onProgress?: (v: number) => void) => NativeJob<DmftKernelResult>;
+type DmftMarchFn = (args: DmftMarchKernelArgs, onProgress?: (v: number) => void) => NativeJob<DmftKernelResult & { profile: Float64Array }>;
 
 /** One march solve on the chosen backend (SPEC 3.2 causal structure; native/theory/dmft_march.cc). */
 async function runMarch(
   p: DmftParams, modes: DmftCoreArgs['modes'], backend: 'native' | 'reference', signal: AbortSignal | undefined,
   onRows: (rows: number) => void,
-): Promise<DmftCoreResult> {
+): Promise<DmftCoreResult & { profile?: number[] }> {
   if (signal?.aborted) throw new AbortError();
   const block = p.block ?? DMFT_MARCH_BLOCK, innerTol = p.innerTol ?? 1e-12;
   if (backend === 'reference') {
@@ -223,7 +223,8 @@ async function runMarch(
   signal?.addEventListener('abort', abort, { once: true });
   try {
     const r = await job.promise;
-    return { state: r.state, residuals: Array.from(r.residuals), iterations: r.iterations, converged: r.converged, failure: r.failure };
+    return { state: r.state, residuals: Array.from(r.residuals), iterations: r.iterations, converged: r.converged, failure: r.failure,
+      profile: Array.from(r.profile) };
   } catch (err) {
     if (signal?.aborted || (err as { code?: string }).code === 'ABORT_ERR') throw new AbortError();
     throw err;
@@ -329,8 +330,9 @@ async function solveMarch(
     truncationFloor: truncationFloor(params.alpha, params.beta, params.M),
     diagnostics: {
       solver: 'march', backend, iterations: r.iterations, passes: r.iterations, block, blocks: r.residuals.length,
-      residual: Math.max(0, ...r.residuals), innerTol: params.innerTol ?? 1e-12, modeRepresentatives: modes.lambda.length,
+      innerTol: params.innerTol ?? 1e-12, modeRepresentatives: modes.lambda.length,
       seconds: (performance.now() - t0) / 1000,
+      ...(r.profile ? { profile: `N-site ${r.profile[0]!.toFixed(2)} s, per-bin H ${r.profile[1]!.toFixed(2)} s, stacked H·C_z ${r.profile[2]!.toFixed(2)} s, per-bin P ${r.profile[3]!.toFixed(2)} s, rest ${r.profile[4]!.toFixed(2)} s` } : {}),
     },
     notes,
   };

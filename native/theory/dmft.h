@@ -36,7 +36,9 @@ struct Result {
   std::vector<double> residuals;
   int64_t iterations = 0;
   bool converged = false;
-  std::string failure;  // "" | "nan" | "maxIter" | "stalled"
+  std::string failure;  // "" | "nan" | "maxIter" | "stalled" | "passes"
+  // March only: seconds spent in [N-site rows, per-bin H rows, stacked W = H C_z, per-bin P and sums, the rest].
+  std::vector<double> profile;
 };
 
 // Lazy N = ∞ starting point (SPEC 3.2 "Iteration").
@@ -55,7 +57,7 @@ Result Solve(const Args& a, const std::atomic<bool>& cancel, const std::function
 // Result.iterations = total passes, residuals = last-pass change per block. onBlock(rowsDone, passes of block).
 // Memory: 9 n² + bins·(n² + n·block)/2 doubles (per-bin H_k lower triangle, packed by row blocks).
 struct MarchOptions {
-  int64_t block = 16;
+  int64_t block = 1;
   double innerTol = 1e-13;
   int64_t maxPasses = 0;  // 0 = block + 4
   int64_t threads = 2;    // workers over the mode bins in the M-site (each with a 1-thread BLAS)

@@ -144,6 +144,7 @@ class DmftMarchWorker final : public PromiseWorker {
     o.Set("iterations", Napi::Number::New(env, static_cast<double>(result_.iterations)));
     o.Set("converged", Napi::Boolean::New(env, result_.converged));
     o.Set("failure", Napi::String::New(env, result_.failure));
+    o.Set("profile", ToF64(env, result_.profile));
     return o;
   }
 

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <thread>
 #include <cmath>
@@ -132,6 +133,15 @@ Result March(const Args& a, const MarchOptions& o, const std::atomic<bool>& canc
 
   Result r;
   int64_t totalPasses = 0;
+  // Profile: N-site, per-bin H, stacked W, per-bin P + sums, rest (prediction, bookkeeping, convergence test).
+  double prof[5] = {0, 0, 0, 0, 0};
+  using Clock = std::chrono::steady_clock;
+  auto lap = Clock::now();
+  const auto tick = [&](int slot) {
+    const auto now = Clock::now();
+    prof[slot] += std::chrono::duration<double>(now - lap).count();
+    lap = now;
+  };
   const auto mirrorRows = [n](Mat& X, int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t)
       for (int64_t s = 0; s < t; ++s) X[s * n + t] = X[t * n + s];
@@ -171,6 +181,7 @@ Result March(const Args& a, const MarchOptions& o, const std::atomic<bool>& canc
         }
       for (int64_t i = 0; i < b; ++i) oLoss[i] = loss[t0 + i];
 
+      tick(4);
       // 1. Φ_w rows (SPEC 3.2 N-site): Φ_w[t] = Φ_w[t-1] + η e_{t-1} + η²γ Q[t-1], Q[j] = Σ_{i<j} C_b(j,i) Φ_w[i].
       //    History part for j ∈ [t0, t1-1): C_b[j, :t0] Φ_w[:t0, :t0] (one gemm); j = t0-1 and the block part below.
       if (b > 1) Gemm(false, false, b - 1, t0, t0, 1.0, &Cb[t0 * n], n, Pw.data(), n, 0.0, Q.data(), n);
@@ -287,17 +298,19 @@ Result March(const Args& a, const MarchOptions& o, const std::atomic<bool>& canc
           }
           return;
         }
-        std::atomic<size_t> next{0};
+        // Static assignment (bin k → worker k mod threads, in increasing k) keeps the sums' order, hence the
+        // result, bitwise reproducible from run to run.
+        std::atomic<bool> failed{false};
         std::vector<std::exception_ptr> errs(static_cast<size_t>(nthreads));
         const auto worker = [&](int w) {
           try {
-            for (size_t k = next.fetch_add(1); k < nb; k = next.fetch_add(1)) {
+            for (size_t k = static_cast<size_t>(w); k < nb && !failed.load(); k += static_cast<size_t>(nthreads)) {
               check();
               fn(k, scratch[static_cast<size_t>(w)]);
             }
           } catch (...) {
             errs[static_cast<size_t>(w)] = std::current_exception();
-            next.store(nb);
+            failed.store(true);
           }
         };
         {
@@ -310,10 +323,13 @@ Result March(const Args& a, const MarchOptions& o, const std::atomic<bool>& canc
         for (auto& e : errs)
           if (e) std::rethrow_exception(e);
       };
+      tick(0);
       forBins(binH);
+      tick(1);
       check();
       Gemm(false, false, static_cast<int64_t>(nb) * bb, t1, t1, 1.0, Hstack.data(), t1, Cz.data(), n, 0.0,
            Wstack.data(), t1);
+      tick(2);
       forBins(binP);
       if (nthreads > 1) {
         for (int w = 1; w < nthreads; ++w) {
@@ -325,6 +341,7 @@ Result March(const Args& a, const MarchOptions& o, const std::atomic<bool>& canc
           for (int64_t i = 0; i < b; ++i) scratch[0].lossN[i] += sw.lossN[i];
         }
       }
+      tick(3);
       const Mat& CgN = scratch[0].CgN;
       const Mat& RgN = scratch[0].RgN;
       const Mat& lossN = scratch[0].lossN;
@@ -345,6 +362,7 @@ Result March(const Args& a, const MarchOptions& o, const std::atomic<bool>& canc
       for (int64_t i = 0; i < b; ++i) std::copy(&Y[i * t1], &Y[i * t1] + t1, &Cb[(t0 + i) * n]);
       Gemm(false, true, b, t1, t1, 1.0, Y.data(), t1, E.data(), n, 1.0, &Cb[t0 * n], n);
       mirrorRows(Cb, t0, t1);
+      tick(0);
 
       // 10. change of the block rows since the previous pass, per row relative to each quantity's block max
       double den[5] = {0, 0, 0, 0, 0};
@@ -396,6 +414,8 @@ Result March(const Args& a, const MarchOptions& o, const std::atomic<bool>& canc
     mirrorRows(Cw, t0, t1);
     if (onBlock) onBlock(t1, std::min(pass, maxPasses));
   }
+  tick(4);
+  r.profile.assign(prof, prof + 5);
   r.iterations = totalPasses;
   r.converged = true;
   r.state.Cg = std::move(Cg);

@@ -16,12 +16,13 @@ const maxRel = (a: Float64Array, b: Float64Array): number => {
 describe('dmft march: native kernel vs pure-TS twin', () => {
   const base: DmftParams = { alpha: 2, beta: 0.5, M: 24, N: 8, gamma: 0.5, eta: 0.5, batch: Infinity, steps: 30 };
   for (const p of [
+    { ...base },
     { ...base, block: 8 },
     { ...base, gamma: 2, N: 16, block: 5 },
     { ...base, gamma: 0, block: 31 },
     { ...base, M: 300, N: 40, gamma: 1, modeBins: 20, steps: 25, block: 16, threads: 1 },
   ] satisfies DmftParams[]) {
-    it(`agree to 1e-10 (γ = ${p.gamma}, N = ${p.N}, block ${p.block})`, async () => {
+    it(`agree to 1e-10 (γ = ${p.gamma}, N = ${p.N}, block ${p.block ?? 'default'})`, async () => {
       const nat = await solveDmft(p);
       const ref = await solveDmft(p, { backend: 'reference' });
       expect(nat.diagnostics.solver).toBe('march');
@@ -44,7 +45,7 @@ describe('dmft march = Picard (the same fixed point)', () => {
       expect(picard.diagnostics.solver).toBe('picard');
       const d = maxRel(march.loss, picard.loss);
       console.log(`march vs picard β=${c.beta} γ=${c.gamma} N=${c.N} T=${c.steps}: max rel ${d.toExponential(2)} (march ${march.diagnostics.passes} passes ${Number(march.diagnostics.seconds).toFixed(2)} s, picard ${picard.diagnostics.iterations} it ${Number(picard.diagnostics.seconds).toFixed(2)} s)`);
-      // Measured (2026-12-04): ≤ 3e-12 on every case.
+      // Measured (2026-12-04, block 1): see the console line; ≤ 1e-11 on every case.
       expect(d).toBeLessThan(1e-8);
     }, 120_000);
   }
@@ -73,7 +74,7 @@ describe('dmft march: limits, progress, errors', () => {
     for (const backend of ['native', 'reference'] as const) {
       const fr: number[] = [];
       const msgs: string[] = [];
-      await solveDmft({ ...base, gamma: 0.5, block: 8 }, { backend, onProgress: (f, m) => { fr.push(f); if (m) msgs.push(m); } });
+      await solveDmft({ ...base, gamma: 0.5 }, { backend, onProgress: (f, m) => { fr.push(f); if (m) msgs.push(m); } });
       expect(fr.length).toBeGreaterThan(0);
       for (let i = 1; i < fr.length; i++) expect(fr[i]!).toBeGreaterThanOrEqual(fr[i - 1]!);
       expect(fr.at(-1)).toBeLessThanOrEqual(1);
