@@ -25,7 +25,7 @@ import { runInterruptible } from './interruptible.js';
 interface TheoryFlags extends ConfigFlagValues { solver: SolverChoice; dmftSolver?: DmftSolver; out?: string; json?: boolean; quiet?: boolean; force?: boolean }
 
 const SOLVER_HELP = `
-Solvers (docs/theory.md): dmft (finite N; B = inf any γ: time-marching solver, T up to its memory limit (≈ 4700 at
+Solvers (docs/theory.md): dmft (finite N; B = inf any γ: time-marching solver, T up to its memory limit (T ≤ 4618 at
 128 bins on 24 GiB), --dmft-solver picard for the global fixed-point reference, T ≤ 1000; finite B only at γ = 0,
 Picard, T ≤ 1000), ode-map / ode-flow
 (N = B = inf, unit steps / gradient flow), volterra (N = inf, γ = 0, any B; exact lazy recursion), stochastic

@@ -2,7 +2,7 @@
  * Picks and runs the theory solver for one (N, γ) of a simulate config, and resamples its curve onto the config's
  * recorded steps, so theory and simulation share `curve.csv`'s layout (docs/theory.md lists the solvers).
  *
- * auto: B = ∞ → finite-N DMFT (march solver, while its memory formula fits: T ≤ 2000 for auto, up to ≈ 4700 at 128 bins on 24 GiB with --solver dmft) else
+ * auto: B = ∞ → finite-N DMFT (march solver, while its memory formula fits: T ≤ 2000 for auto, up to T ≤ 4618 at 128 bins on 24 GiB with --solver dmft) else
  * the N = ∞ unit-step map; finite B, γ = 0 → DMFT (Picard, T ≤ 1000) else the exact lazy recursion (N = ∞);
  * finite B, γ > 0 → the N = ∞ stochastic DMFT plus the finite-N (B = ∞, march) DMFT shift when it fits.
  * The unprojected model and identity features have no finite-N bottleneck in these theories: N = ∞ solvers are used.
