@@ -13,6 +13,7 @@ import { writeCurveCsv } from '../../lib/io/curveCsv.js';
 import { clearRunOutputs, prepareOutDir, removeCreatedDirs } from '../../lib/io/outputs.js';
 import { runSweep, recordStepsFor, type ResolvedSimulateConfig, type SweepResult } from '../../lib/simulate/sweep.js';
 import { checkSolverParams, chooseSolver, solveFor, SOLVERS, theoryWidth, type SolverChoice } from '../../lib/theory/dispatch.js';
+import type { DmftSolver } from '../../lib/theory/dmft.js';
 import { deviations, formatDeviations, writeTheoryOutputs, type TheoryRun } from '../../lib/theory/outputs.js';
 import { addConfigOptions, resolveConfigFlags, type ConfigFlagValues } from './configOptions.js';
 import { configHash } from '../../lib/io/configHash.js';
@@ -21,17 +22,20 @@ import { configToJson } from '../../lib/io/runJson.js';
 import { TheoryRunStore } from '../../lib/theory/runStore.js';
 import { runInterruptible } from './interruptible.js';
 
-interface TheoryFlags extends ConfigFlagValues { solver: SolverChoice; out?: string; json?: boolean; quiet?: boolean; force?: boolean }
+interface TheoryFlags extends ConfigFlagValues { solver: SolverChoice; dmftSolver?: DmftSolver; out?: string; json?: boolean; quiet?: boolean; force?: boolean }
 
 const SOLVER_HELP = `
-Solvers (docs/theory.md): dmft (finite N; B = inf any γ, finite B only at γ = 0; T ≤ 1000), ode-map / ode-flow
+Solvers (docs/theory.md): dmft (finite N; B = inf any γ: time-marching solver, T up to its memory limit (T ≤ 4618 at
+128 bins on 24 GiB), --dmft-solver picard for the global fixed-point reference, T ≤ 1000; finite B only at γ = 0,
+Picard, T ≤ 1000), ode-map / ode-flow
 (N = B = inf, unit steps / gradient flow), volterra (N = inf, γ = 0, any B; exact lazy recursion), stochastic
 (N = inf, finite B, any γ, averaged over max(32, seeds) noise realisations, plus the finite-N DMFT shift).
-auto: B = inf → dmft if T ≤ 1000 else ode-map; finite B, γ = 0 → dmft if T ≤ 1000 else volterra; finite B, γ > 0 → stochastic.`;
+auto: B = inf → dmft if T ≤ 2000 (and it fits) else ode-map; finite B, γ = 0 → dmft if T ≤ 1000 else volterra; finite B, γ > 0 → stochastic.`;
 
 function common(cmd: Command): Command {
   addConfigOptions(cmd)
     .addOption(new Option('--solver <name>', 'theory solver').choices([...SOLVERS]).default('auto'))
+    .addOption(new Option('--dmft-solver <name>', 'finite-N DMFT solver (B = inf): march, or picard (the reference)').choices(['march', 'picard']))
     .option('--out <dir>', 'output directory (default: results/<command>-<timestamp>)')
     .option('--force', 'write into --out even if it holds another run (run.json, or an unfinished run of another config), replacing it')
     .option('--json', 'print a JSON summary')
@@ -46,14 +50,14 @@ function common(cmd: Command): Command {
  */
 async function theoryRuns(
   config: ResolvedSimulateConfig, solver: SolverChoice, threads: number, signal: AbortSignal,
-  { store, perWidth }: { store?: TheoryRunStore; perWidth: boolean },
+  { store, perWidth, dmftSolver }: { store?: TheoryRunStore; perWidth: boolean; dmftSolver?: DmftSolver | undefined },
 ): Promise<TheoryRun[]> {
   const steps = recordStepsFor(config);
   const runs: TheoryRun[] = [];
   const solved = new Map<string, TheoryRun>();
   for (const N of config.N) {
     for (const gamma of config.gamma) {
-      const s = chooseSolver(config, N, gamma, solver);
+      const s = chooseSolver(config, N, gamma, solver, dmftSolver);
       const key = `${theoryWidth(config, N, gamma, s)} ${gamma} ${s}`;
       const same = solved.get(key);
       if (same) {
@@ -67,7 +71,7 @@ async function theoryRuns(
         continue;
       }
       const t0 = performance.now();
-      const curve = await solveFor(config, N, gamma, s, steps, { signal, threads });
+      const curve = await solveFor(config, N, gamma, s, steps, { signal, threads, ...(dmftSolver ? { dmftSolver } : {}) });
       const run: TheoryRun = { N, gamma, solver: s, curve, seconds: (performance.now() - t0) / 1000 };
       await store?.save(run);
       solved.set(key, run);
@@ -78,9 +82,9 @@ async function theoryRuns(
 }
 
 /** The solver choice and its parameters (ranges, step and cost limits) for every (N, γ), before any solve. */
-function checkTheoryParams(config: ResolvedSimulateConfig, solver: SolverChoice): void {
+function checkTheoryParams(config: ResolvedSimulateConfig, solver: SolverChoice, dmftSolver?: DmftSolver): void {
   const steps = recordStepsFor(config);
-  for (const N of config.N) for (const g of config.gamma) checkSolverParams(config, N, g, chooseSolver(config, N, g, solver), steps);
+  for (const N of config.N) for (const g of config.gamma) checkSolverParams(config, N, g, chooseSolver(config, N, g, solver, dmftSolver), steps, dmftSolver);
 }
 
 /**
@@ -130,14 +134,14 @@ export function theoryCommand(): Command {
       }
       const threads = parseThreads(opts.threads);
       const out = checkOutPath(opts.out) ?? defaultOutDir('theory', startedAt);
-      checkTheoryParams(config, opts.solver); // fail fast, before anything is solved or written
+      checkTheoryParams(config, opts.solver, opts.dmftSolver); // fail fast, before anything is solved or written
       const hash = theoryHash(config, opts.solver);
       await prepareRunDir(out, 'theory', hash, opts.force === true);
       const manifest = { command: 'theory', configHash: hash, config: { ...configToJson(config), solver: opts.solver } };
       const previous = await readManifest(out);
       await writeManifest(out, { ...manifest, status: 'running', ...(previous?.configHash === hash ? { createdAt: previous.createdAt } : {}) });
       const store = new TheoryRunStore(join(out, '.checkpoint'), hash);
-      const runs = await runInterruptible((signal) => theoryRuns(config, opts.solver, threads, signal, { store, perWidth: false }),
+      const runs = await runInterruptible((signal) => theoryRuns(config, opts.solver, threads, signal, { store, perWidth: false, dmftSolver: opts.dmftSolver }),
         { hint: `: finished solves are saved in ${out}; rerun the same command (same --out) to continue` });
       const files = await writeTheoryOutputs(out, config, runs, { argv: process.argv.slice(2), startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000 });
       await writeManifest(out, { ...manifest, status: 'complete', ...(previous?.configHash === hash ? { createdAt: previous.createdAt } : {}) });
@@ -167,7 +171,7 @@ export function compareCommand(): Command {
       const threads = parseThreads(opts.threads);
       checkMemory(config, { threads });
       const out = checkOutPath(opts.out) ?? defaultOutDir('compare', startedAt);
-      checkTheoryParams(config, opts.solver); // fail fast, before anything is solved or written
+      checkTheoryParams(config, opts.solver, opts.dmftSolver); // fail fast, before anything is solved or written
       // Create --out first: an unwritable location fails now, not after the whole sweep (removed again on failure).
       const createdDirs = await prepareRunDir(out, 'compare', theoryHash(config, opts.solver), opts.force === true);
       let sim: SweepResult;
@@ -175,7 +179,7 @@ export function compareCommand(): Command {
       try {
         ({ sim, runs } = await runInterruptible(async (signal) => {
           const s: SweepResult = await runSweep(config, { threads, signal });
-          return { sim: s, runs: await theoryRuns(config, opts.solver, threads, signal, { perWidth: true }) };
+          return { sim: s, runs: await theoryRuns(config, opts.solver, threads, signal, { perWidth: true, dmftSolver: opts.dmftSolver }) };
         }));
       } catch (err) {
         await removeCreatedDirs(createdDirs);

@@ -2,13 +2,14 @@
  * Picks and runs the theory solver for one (N, γ) of a simulate config, and resamples its curve onto the config's
  * recorded steps, so theory and simulation share `curve.csv`'s layout (docs/theory.md lists the solvers).
  *
- * auto: B = ∞ → finite-N DMFT (T ≤ 1000) else the N = ∞ unit-step map; finite B, γ = 0 → DMFT (T ≤ 1000) else the
- * exact lazy recursion (N = ∞); finite B, γ > 0 → the N = ∞ stochastic DMFT plus the finite-N DMFT shift (T ≤ 1000).
+ * auto: B = ∞ → finite-N DMFT (march solver, while its memory formula fits: T ≤ 2000 for auto, up to T ≤ 4618 at 128 bins on 24 GiB with --solver dmft) else
+ * the N = ∞ unit-step map; finite B, γ = 0 → DMFT (Picard, T ≤ 1000) else the exact lazy recursion (N = ∞);
+ * finite B, γ > 0 → the N = ∞ stochastic DMFT plus the finite-N (B = ∞, march) DMFT shift when it fits.
  * The unprojected model and identity features have no finite-N bottleneck in these theories: N = ∞ solvers are used.
  */
 import type { ResolvedSimulateConfig } from '../simulate/sweep.js';
 import { truncationFloor } from '../task.js';
-import { DMFT_MAX_STEPS, DmftError, solveDmft, validateDmftParams, type DmftParams } from './dmft.js';
+import { DmftError, dmftStepsFit, solveDmft, validateDmftParams, type DmftParams, type DmftSolver } from './dmft.js';
 import { logInterp, solveRichOde, validateRichOdeParams, type RichOdeParams } from './ode.js';
 import { resolveStochasticParams, solveStochasticDmft, type StochasticDmftParams } from './stochasticDmft.js';
 import type { TheoryCurve, TheoryRunOptions } from './types.js';
@@ -25,12 +26,13 @@ export class TheoryChoiceError extends Error {
   }
 }
 
-export function chooseSolver(c: ResolvedSimulateConfig, N: number, gamma: number, choice: SolverChoice): Solver {
+export function chooseSolver(c: ResolvedSimulateConfig, N: number, gamma: number, choice: SolverChoice, dmftSolver?: DmftSolver): Solver {
   if (Number.isFinite(c.data)) {
     throw new TheoryChoiceError('theory: finite data (data = P) has no theory solver yet (docs/theory.md); use data: inf');
   }
   const finiteN = c.model === 'projected' && c.init === 'gaussian';
-  const short = c.steps <= DMFT_MAX_STEPS;
+  // auto takes the DMFT only up to DMFT_AUTO_MAX_STEPS (run time); --solver dmft goes up to its memory limit.
+  const short = c.steps <= DMFT_AUTO_MAX_STEPS && dmftStepsFit({ batch: c.batch, M: c.M, ...(dmftSolver ? { solver: dmftSolver } : {}) }, c.steps);
   const finiteB = Number.isFinite(c.batch);
   if (choice !== 'auto') {
     if (choice === 'dmft' && !finiteN) throw new TheoryChoiceError('theory: the dmft solver models the projected model with Gaussian A(0)');
@@ -47,7 +49,12 @@ export function chooseSolver(c: ResolvedSimulateConfig, N: number, gamma: number
 
 export interface DispatchOptions extends TheoryRunOptions {
   threads?: number;
+  /** The finite-N DMFT's solver (default: march for B = ∞, picard for finite B). */
+  dmftSolver?: DmftSolver;
 }
+
+/** Longest run `auto` hands to the finite-N DMFT (march at T = 2000 takes minutes, docs/performance.md). */
+export const DMFT_AUTO_MAX_STEPS = 2000;
 
 /** The parameters the chosen solver is called with for one (N, γ) of a config. */
 type SolverCall =
@@ -56,11 +63,11 @@ type SolverCall =
   | { solver: 'volterra'; params: LazyVolterraParams }
   | { solver: 'stochastic'; params: StochasticDmftParams };
 
-function solverCall(c: ResolvedSimulateConfig, N: number, gamma: number, solver: Solver, recordSteps: Float64Array): SolverCall {
+function solverCall(c: ResolvedSimulateConfig, N: number, gamma: number, solver: Solver, recordSteps: Float64Array, dmftSolver?: DmftSolver): SolverCall {
   const base = { alpha: c.alpha, beta: c.beta, M: c.M, gamma, eta: c.eta };
   switch (solver) {
     case 'dmft':
-      return { solver, params: { ...base, N, batch: c.batch, steps: c.steps } };
+      return { solver, params: { ...base, N, batch: c.batch, steps: c.steps, ...(dmftSolver ? { solver: dmftSolver } : {}) } };
     case 'ode-map':
       // Exact modes up to 1000 (O(n²) per step): the simulator's modes, not bins, when M is moderate.
       return { solver, params: { ...base, form: 'map', tMax: c.steps, recordSteps, exactModes: Math.min(c.M, 1000) } };
@@ -70,7 +77,7 @@ function solverCall(c: ResolvedSimulateConfig, N: number, gamma: number, solver:
       return { solver, params: { alpha: c.alpha, beta: c.beta, eta: c.eta, batch: c.batch, M: c.M, tMax: c.steps, recordSteps } };
     case 'stochastic': {
       // An offset seed: realisation r must not reuse the stream that simulation seed r draws its A(0) from.
-      const finiteN = c.model === 'projected' && c.init === 'gaussian' && c.steps <= DMFT_MAX_STEPS ? { finiteN: N } : {};
+      const finiteN = c.model === 'projected' && c.init === 'gaussian' && dmftStepsFit({ batch: Infinity, M: c.M }, c.steps) ? { finiteN: N } : {};
       return { solver, params: { ...base, batch: c.batch, steps: c.steps, realisations: Math.max(32, c.seeds),
         seed: (c.seed + 1_000_003) % 2 ** 53, ...finiteN } };
     }
@@ -82,8 +89,8 @@ function solverCall(c: ResolvedSimulateConfig, N: number, gamma: number, solver:
  * running it: a command checks every (N, γ) first, so that the last one's bad parameters do not surface only after
  * the others have been solved (which can take minutes).
  */
-export function checkSolverParams(c: ResolvedSimulateConfig, N: number, gamma: number, solver: Solver, recordSteps: Float64Array): void {
-  const call = solverCall(c, N, gamma, solver, recordSteps);
+export function checkSolverParams(c: ResolvedSimulateConfig, N: number, gamma: number, solver: Solver, recordSteps: Float64Array, dmftSolver?: DmftSolver): void {
+  const call = solverCall(c, N, gamma, solver, recordSteps, dmftSolver);
   switch (call.solver) {
     case 'dmft':
       validateDmftParams(call.params);
@@ -117,7 +124,7 @@ export async function solveFor(
   c: ResolvedSimulateConfig, N: number, gamma: number, solver: Solver, recordSteps: Float64Array, opts: DispatchOptions = {},
 ): Promise<TheoryCurve> {
   const run = opts.signal ? { signal: opts.signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) } : (opts.onProgress ? { onProgress: opts.onProgress } : {});
-  const call = solverCall(c, N, gamma, solver, recordSteps);
+  const call = solverCall(c, N, gamma, solver, recordSteps, opts.dmftSolver);
   let curve: TheoryCurve;
   switch (call.solver) {
     case 'dmft':

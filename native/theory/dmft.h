@@ -36,7 +36,9 @@ struct Result {
   std::vector<double> residuals;
   int64_t iterations = 0;
   bool converged = false;
-  std::string failure;  // "" | "nan" | "maxIter" | "stalled"
+  std::string failure;  // "" | "nan" | "maxIter" | "stalled" | "passes"
+  // March only: seconds spent in [N-site rows, per-bin H rows, stacked W = H C_z, per-bin P and sums, the rest].
+  std::vector<double> profile;
 };
 
 // Lazy N = ∞ starting point (SPEC 3.2 "Iteration").
@@ -46,5 +48,23 @@ State LazyState(const Args& a);
 State Map(const Args& a, const State& X, const std::atomic<bool>* cancel = nullptr);
 // Damped fixed-point iteration; onIter(iter, residual) after each map; throws Cancelled when cancel is set.
 Result Solve(const Args& a, const std::atomic<bool>& cancel, const std::function<void(int64_t, double)>& onIter);
+
+// Time-marching solver of the same fixed point (SPEC 3.2: every memory term is strictly causal, so rows [t0, t1)
+// of all two-time objects follow from the rows before t0). Blocks of `block` rows; inside a block, Gauss-Seidel
+// passes (history parts as BLAS-3 products, the block's own rows from the previous pass) until the block's rows
+// change by < innerTol (relative); pass k makes row t0+k-1 exact, so ≤ block passes (rows already exact are
+// frozen: later passes redo only the others' per-bin work). B = ∞ only.
+// Result.iterations = total passes, residuals = last-pass change per block. onBlock(rowsDone, passes of block).
+// Memory: 9 n² + bins·(n² + n·block)/2 doubles (per-bin H_k lower triangle, packed by row blocks).
+struct MarchOptions {
+  int64_t block = 1;
+  double innerTol = 1e-13;
+  int64_t maxPasses = 0;  // 0 = block + 4
+  int64_t threads = 2;    // workers over the mode bins in the M-site (each with a 1-thread BLAS)
+};
+Result March(const Args& a, const MarchOptions& o, const std::atomic<bool>& cancel,
+             const std::function<void(int64_t, int64_t)>& onBlock);
+// Bytes March allocates (the formula above, plus O(n·block) scratch).
+double MarchBytes(int64_t steps, int64_t bins, int64_t block);
 
 }  // namespace richscale::dmft

@@ -76,6 +76,100 @@ void ReleaseFreedMemory() {
 #endif
 }
 
+// dmftMarch(args, onProgress?) -> { promise, cancel }: the time-marching solver (dmft_march.cc), B = ∞.
+// args: eta, gamma, N, steps, lambda, wstar2, mult, block, innerTol, maxPasses (0 = block + 4).
+// Progress value = rows of the grid done (t1 of the last finished block).
+constexpr const char* kMarchCtx = "dmftMarch";
+constexpr double kMarchMaxSteps = 20000;  // the JS wrapper refuses earlier by its memory formula (MarchBytes)
+
+struct MarchJob {
+  dmft::Args args;
+  dmft::MarchOptions opts;
+};
+
+MarchJob ParseMarchArgs(Napi::Env env, const Napi::Value& value) {
+  const args::Reader r(env, kMarchCtx, value);
+  MarchJob j;
+  dmft::Args& a = j.args;
+  a.eta = r.Finite("eta", 0.0, true, "a finite number > 0");
+  a.gamma = r.Finite("gamma", 0.0, false, "a finite number >= 0");
+  a.N = r.Finite("N", 0.0, true, "a finite number > 0");
+  a.steps = r.Integer("steps", 1, kMarchMaxSteps, "an integer in [1, 20000]");
+  a.modes.lambda = r.Float64Array("lambda", -1, true);
+  const int64_t nb = static_cast<int64_t>(a.modes.lambda.size());
+  if (nb < 1) r.Fail("lambda must not be empty");
+  a.modes.wstar2 = r.Float64Array("wstar2", nb, true);
+  a.modes.mult = r.Float64Array("mult", nb, true);
+  for (int64_t b = 0; b < nb; ++b) {
+    if (a.modes.lambda[b] < 0 || a.modes.wstar2[b] < 0 || a.modes.mult[b] < 0) {
+      r.Fail("lambda, wstar2 and mult must be >= 0 (bin " + std::to_string(b) + ")");
+    }
+  }
+  j.opts.block = r.Integer("block", 1, 4096, "an integer in [1, 4096]");
+  j.opts.innerTol = r.Finite("innerTol", 0.0, true, "a finite number > 0");
+  j.opts.maxPasses = r.Integer("maxPasses", 0, 1e6, "an integer >= 0");
+  j.opts.threads = r.Integer("threads", 1, 64, "an integer in [1, 64]");
+  return j;
+}
+
+class DmftMarchWorker final : public PromiseWorker {
+ public:
+  DmftMarchWorker(Napi::Env env, MarchJob job, Napi::Function onProgress, CancelFlag cancel)
+      : PromiseWorker(env, "richscale:dmftMarch", onProgress, std::move(cancel)), job_(std::move(job)) {}
+
+ protected:
+  void Run(Reporter& report) override {
+    try {
+      result_ = dmft::March(job_.args, job_.opts, cancelFlag(), [&report](int64_t rows, int64_t) {
+        report(static_cast<double>(rows));
+      });
+    } catch (...) {
+      ReleaseFreedMemory();
+      throw;
+    }
+    ReleaseFreedMemory();
+  }
+
+  Napi::Value BuildResult(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    Napi::Object s = Napi::Object::New(env);
+    s.Set("Cg", ToF64(env, result_.state.Cg));
+    s.Set("Rg", ToF64(env, result_.state.Rg));
+    s.Set("Cb", ToF64(env, result_.state.Cb));
+    s.Set("Cw", ToF64(env, result_.state.Cw));
+    s.Set("vv", ToF64(env, result_.state.vv));
+    s.Set("loss", ToF64(env, result_.state.loss));
+    o.Set("state", s);
+    o.Set("residuals", ToF64(env, result_.residuals));
+    o.Set("iterations", Napi::Number::New(env, static_cast<double>(result_.iterations)));
+    o.Set("converged", Napi::Boolean::New(env, result_.converged));
+    o.Set("failure", Napi::String::New(env, result_.failure));
+    o.Set("profile", ToF64(env, result_.profile));
+    return o;
+  }
+
+ private:
+  MarchJob job_;
+  dmft::Result result_;
+};
+
+Napi::Value DmftMarch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MarchJob j = ParseMarchArgs(env, info[0]);
+  Napi::Function onProgress = args::OptionalFunction(env, kMarchCtx, "onProgress", info[1]);
+  return StartJob<DmftMarchWorker>(env, std::move(j), onProgress);
+}
+
+Napi::Value DmftMarchBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
+    throw Napi::TypeError::New(env, "dmftMarchBytes(steps, bins, block): three numbers expected");
+  }
+  return Napi::Number::New(env, dmft::MarchBytes(info[0].As<Napi::Number>().Int64Value(),
+                                                 info[1].As<Napi::Number>().Int64Value(),
+                                                 info[2].As<Napi::Number>().Int64Value()));
+}
+
 class DmftWorker final : public PromiseWorker {
  public:
   DmftWorker(Napi::Env env, dmft::Args args, Napi::Function onProgress, CancelFlag cancel)
@@ -128,6 +222,8 @@ Napi::Value DmftSolve(const Napi::CallbackInfo& info) {
 
 void InitDmft(Napi::Env env, Napi::Object exports) {
   exports.Set("dmftSolve", Napi::Function::New(env, DmftSolve, "dmftSolve"));
+  exports.Set("dmftMarch", Napi::Function::New(env, DmftMarch, "dmftMarch"));
+  exports.Set("dmftMarchBytes", Napi::Function::New(env, DmftMarchBytes, "dmftMarchBytes"));
 }
 
 }  // namespace richscale

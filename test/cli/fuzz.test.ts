@@ -309,7 +309,8 @@ const CONTRADICTIONS: Array<[string, string[]]> = [
   ['theory', ['--solver', 'volterra', '--gamma', '0.5']],
   ['theory', ['--solver', 'stochastic', '--batch', 'inf']],
   ['theory', ['--solver', 'dmft', '--batch', '8', '--gamma', '0.5']],
-  ['theory', ['--solver', 'dmft', '--steps', '5000']],
+  ['theory', ['--solver', 'dmft', '--steps', '30000']], // above the march solver's cap (20000)
+  ['theory', ['--solver', 'dmft', '--dmft-solver', 'picard', '--steps', '5000']], // above Picard's (1000)
   ['theory', ['--solver', 'ode-map', '--steps', '1000000000', '--batch', 'inf']],
   ['theory', ['--solver', 'nope']],
   ['theory', ['--solver', '']],

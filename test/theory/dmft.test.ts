@@ -10,11 +10,12 @@ import { lazyInfiniteLoss, makeTask } from '../../lib/task.js';
 
 const base: DmftParams = { alpha: 2, beta: 0.5, M: 24, N: 8, gamma: 0, eta: 0.5, batch: Infinity, steps: 12 };
 
-describe('dmft: native kernel vs pure-TS twin', () => {
+describe('dmft (Picard solver): native kernel vs pure-TS twin', () => {
+  // The march solver's twin test is in dmftMarch.test.ts.
   for (const p of [
-    { ...base, gamma: 0.5 },
+    { ...base, gamma: 0.5, solver: 'picard' },
     { ...base, gamma: 0, batch: 4 },
-    { ...base, M: 300, N: 40, gamma: 1, modeBins: 20, steps: 10 },
+    { ...base, M: 300, N: 40, gamma: 1, modeBins: 20, steps: 10, solver: 'picard' },
   ] satisfies DmftParams[]) {
     it(`agree to 1e-10 (γ = ${p.gamma}, B = ${p.batch}, M = ${p.M})`, async () => {
       const nat = await solveDmft(p);
@@ -68,21 +69,21 @@ describe('dmft: input checks', () => {
   it('refuses inputs outside its assumptions with one-line errors', async () => {
     await expect(solveDmft({ ...base, gamma: 0.5, batch: 8 })).rejects.toThrow(/stochastic N = ∞ DMFT/);
     await expect(solveDmft({ ...base, alpha: 1 })).rejects.toThrow(DmftError);
-    await expect(solveDmft({ ...base, steps: 5000 })).rejects.toThrow(/too many/);
+    await expect(solveDmft({ ...base, solver: 'picard', steps: 5000 })).rejects.toThrow(/too many/);
     await expect(solveDmft({ ...base, N: 0 })).rejects.toThrow(/N must be/);
     await expect(solveDmft({ ...base, eta: 3 })).rejects.toThrow(/eta/);
   });
-  it('does not converge → clear error; abort → AbortError', async () => {
-    await expect(solveDmft({ ...base, gamma: 0.5, maxIter: 3 })).rejects.toThrow(/did not converge/);
+  it('does not converge → clear error (Picard); abort → AbortError', async () => {
+    await expect(solveDmft({ ...base, gamma: 0.5, maxIter: 3, solver: 'picard' })).rejects.toThrow(/did not converge/);
     const ac = new AbortController();
     ac.abort();
     await expect(solveDmft(base, { signal: ac.signal })).rejects.toThrow(/cancelled/);
   });
-  it('reports per-iteration residuals through onProgress (native and reference)', async () => {
+  it('reports per-iteration residuals through onProgress (Picard, native and reference)', async () => {
     for (const backend of ['native', 'reference'] as const) {
       const msgs: string[] = [];
       let last = 0;
-      const c = await solveDmft({ ...base, gamma: 0.5 }, { backend, onProgress: (f, m) => { last = f; if (m) msgs.push(m); } });
+      const c = await solveDmft({ ...base, gamma: 0.5, solver: 'picard' }, { backend, onProgress: (f, m) => { last = f; if (m) msgs.push(m); } });
       expect(msgs.length).toBeGreaterThan(0);
       expect(msgs[0]).toMatch(/iteration \d+, residual \d\.\d+e[-+]\d+/);
       expect(last).toBeGreaterThan(0);
