@@ -71,6 +71,11 @@ export function sobolevJson(r: SobolevResult): Record<string, unknown> {
       lazyNtkTheory: t.lazyTheory.fit ? { exponent: t.lazyTheory.fit.fit.exponent, regressionSe: t.lazyTheory.fit.fit.exponentSe,
         window: { tStart: t.lazyTheory.fit.window.tStart, tEnd: t.lazyTheory.fit.window.tEnd },
         finalLoss: t.lazyTheory.loss[t.lazyTheory.loss.length - 1] } : null,
+      lazyNtkTheoryRotationAveraged: t.lazyTheorySymmetric.fit ? {
+        exponent: t.lazyTheorySymmetric.fit.fit.exponent, regressionSe: t.lazyTheorySymmetric.fit.fit.exponentSe,
+        window: { tStart: t.lazyTheorySymmetric.fit.window.tStart, tEnd: t.lazyTheorySymmetric.fit.window.tEnd },
+        finalLoss: t.lazyTheorySymmetric.loss[t.lazyTheorySymmetric.loss.length - 1],
+        note: 'Σ_k P_k (1 − η0 μ_k)^{2t} from the rotation-averaged NTK (Fourier eigenvectors, no finite-width leakage)' } : null,
       betaFromModes: t.betaFromModes,
       class: t.betaSymmetric.mean < 1 ? 'hard (β < 1)' : 'easy (β > 1)',
       chiLazy: t.chiLazy, chiRich: t.chiRich, expectedGain: t.expectedGain,
@@ -83,6 +88,7 @@ export function sobolevJson(r: SobolevResult): Record<string, unknown> {
         window: run.fit ? { tStart: run.fit.window.tStart, tEnd: run.fit.window.tEnd, points: run.fit.window.points, rule: run.fit.window.rule, halves: run.fit.window.halves } : null,
         uncertainty: run.fit?.uncertainty ?? null,
         gainOverLazy: run.gain,
+        gainOverRotationAveragedLazy: run.gainOverSymmetricLazy,
         finalLoss: run.ensemble ? run.ensemble.stats.mean[run.ensemble.stats.mean.length - 1] : null,
         warnings: run.fit?.warnings ?? [],
       })),
@@ -105,6 +111,7 @@ export function sobolevSummary(r: SobolevResult): string {
   for (const t of r.tasks) {
     out.push(`q = ${t.q}: β = ${f3(t.betaSymmetric.mean)} [${f3(t.betaSymmetric.lower)}, ${f3(t.betaSymmetric.upper)}] vs (2q−1)/α̂ = ${f3(t.betaExpected)}, same-window power-law model ${f3(t.betaModel)} (raw eigenvectors: ${f3(t.beta.mean)}); χ lazy ${f3(t.chiLazy)}, rich ${f3(t.chiRich)} (gain ${f3(t.expectedGain)})`);
     if (t.lazyTheory.fit) out.push(`  lazy NTK theory (B = ∞): χ = ${f3(t.lazyTheory.fit.fit.exponent)} on t ∈ [${t.lazyTheory.fit.window.tStart}, ${t.lazyTheory.fit.window.tEnd}]`);
+    if (t.lazyTheorySymmetric.fit) out.push(`  lazy NTK theory, rotation-averaged NTK (no eigenvector leakage): χ = ${f3(t.lazyTheorySymmetric.fit.fit.exponent)} on the same window`);
     for (const run of t.runs) {
       if (!run.fit) {
         out.push(`  γ0 = ${run.gamma0}: ${run.diverged ?? 'no fit'}`);
@@ -112,7 +119,8 @@ export function sobolevSummary(r: SobolevResult): string {
       }
       const iv = run.fit.interval;
       const ivs = iv ? ` [${f3(iv.lower)}, ${f3(iv.upper)}]` : '';
-      const gain = run.gain ? `, Δχ = ${f3(run.gain.value)} ± ${f3(run.gain.se)}` : '';
+      const gain = (run.gain ? `, Δχ = ${f3(run.gain.value)} ± ${f3(run.gain.se)}` : '') +
+        (run.gainOverSymmetricLazy ? `; vs the rotation-averaged lazy theory ${f3(run.gainOverSymmetricLazy.value)} ± ${f3(run.gainOverSymmetricLazy.se)}` : '');
       out.push(`  γ0 = ${run.gamma0}: χ = ${f3(run.fit.fit.exponent)}${ivs} on t ∈ [${run.fit.window.tStart}, ${run.fit.window.tEnd}]${gain}`);
     }
   }
@@ -130,6 +138,10 @@ function lossPlot(r: SobolevResult, qi: number): PlotSpec {
   curves.push({
     label: `lazy NTK theory (B = ∞)${t.lazyTheory.fit ? `: χ = ${t.lazyTheory.fit.fit.exponent.toFixed(3)}` : ''}`,
     steps: t.lazyTheory.steps, mean: t.lazyTheory.loss, stderr: new Float64Array(0), color: '#000000', dashed: true,
+  } as (typeof curves)[number]);
+  curves.push({
+    label: `lazy NTK theory, rotation-averaged NTK${t.lazyTheorySymmetric.fit ? `: χ = ${t.lazyTheorySymmetric.fit.fit.exponent.toFixed(3)}` : ''}`,
+    steps: t.lazyTheorySymmetric.steps, mean: t.lazyTheorySymmetric.loss, stderr: new Float64Array(0), color: '#7a4fa0', dashed: true,
   } as (typeof curves)[number]);
   const spec = lossPlotSpec({
     title: `ReLU MLP on the circle, q = ${t.q} (β̂ = ${t.betaSymmetric.mean.toFixed(2)}, ${t.betaSymmetric.mean < 1 ? 'hard' : 'easy'})`,

@@ -50,6 +50,12 @@ export interface TaskSummary {
   beta: Interval95;
   /** Lazy NTK theory Σ_i p_i (1 − η0 λ_i)^{2t} (seed mean over the initial NTKs) at the record steps, and its fit. */
   lazyTheory: { steps: Float64Array; loss: Float64Array; fit: ExponentResult | null };
+  /**
+   * The same lazy theory from the rotation-averaged (circulant) NTK, whose eigenvectors are exactly Fourier modes:
+   * Σ_k P_k (1 − η0 μ_k)^{2t} (seed mean). It is the lazy curve without the finite-width eigenvector leakage (≈ the
+   * infinite-width lazy network), fitted on the same window: the baseline of the easy-target comparison (docs/mlp.md).
+   */
+  lazyTheorySymmetric: { steps: Float64Array; loss: Float64Array; fit: ExponentResult | null };
   betaFromModes: Interval95;
   /** Predicted χ: lazy β̂, rich 2β̂/(1+β̂) (β̂ < 1) else β̂. */
   chiLazy: number;
@@ -66,6 +72,8 @@ export interface RunSummary {
   fit: ExponentResult | null;
   /** χ(γ0) − χ(smallest γ0) with SE from the two bootstrap SEs in quadrature. */
   gain: { value: number; se: number } | null;
+  /** χ(γ0) − χ of the rotation-averaged lazy NTK theory on the same window, with this run's bootstrap SE. */
+  gainOverSymmetricLazy: { value: number; se: number } | null;
 }
 
 export interface SobolevResult {
@@ -107,6 +115,16 @@ export function modelBeta(alpha: number, q: number, K: number, n: number, window
     s += power[i]!;
   }
   return estimateSpectrum({ mode: 'circle', k, lambda, power, tail, constant: null }, window).beta!.value;
+}
+
+/**
+ * Lazy loss Σ_k P_k (1 − η0 μ_k)^{2t} of a rotation-averaged mode spectrum (constant mode included): the lazy NTK
+ * theory with exact Fourier eigenvectors.
+ */
+export function lazySymmetricLoss(m: ModeSpectrum, eta0: number, steps: ArrayLike<number>): Float64Array {
+  const lambda = [m.constant?.lambda ?? 0, ...m.lambda].map((v) => Math.max(v, 0)); // PSD: clamp rounding
+  const power = [m.constant && Number.isFinite(m.constant.power) ? m.constant.power : 0, ...m.power];
+  return lazyKernelLoss(lambda, power, eta0, steps);
 }
 
 /** Target values on the n-point grid θ_j = 2πj/n. */
@@ -188,21 +206,23 @@ export async function runSobolev(c: SobolevConfig, opts: SobolevOptions): Promis
     const q = c.q[qi]!;
     const beta = seedInterval(spectra.map((sp) => sp.estimates[qi]!.beta!.value));
     const betaSymmetric = seedInterval(spectra.map((sp) => sp.symmetric[qi]!.beta!.value));
-    const theoryPer = spectra.map((sp) => lazyKernelLoss(sp.lambda, sp.power[qi]!, c.lr, record));
-    const theoryMean = seedStats(theoryPer);
-    let theoryFit: ExponentResult | null = null;
-    {
+    const fitTheory = (loss: Float64Array, what: string): ExponentResult | null => {
       const pos = Array.from(record).map((t, i) => [t, i] as const).filter(([t]) => t > 0).map(([, i]) => i);
       const pick = (a: Float64Array): Float64Array => Float64Array.from(pos, (i) => a[i]!);
       try {
-        theoryFit = fitExponent({
-          key: { q: String(q) }, label: `lazy NTK theory q=${q}`, t: pick(record), loss: pick(theoryMean.mean), stderr: null,
+        return fitExponent({
+          key: { q: String(q) }, label: `${what} q=${q}`, t: pick(record), loss: pick(loss), stderr: null,
           seeds: [], seedNames: [], rowOf: pos, skippedNonPositiveT: 0,
         }, { window: c.fitWindow, bootstrap: 0, level: 0.95, seed: c.seed });
       } catch (err) {
-        warnings.push(`q = ${q}: no fit of the lazy NTK theory: ${(err as Error).message}`);
+        warnings.push(`q = ${q}: no fit of the ${what}: ${(err as Error).message}`);
+        return null;
       }
-    }
+    };
+    const theoryMean = seedStats(spectra.map((sp) => lazyKernelLoss(sp.lambda, sp.power[qi]!, c.lr, record)));
+    const theoryFit = fitTheory(theoryMean.mean, 'lazy NTK theory');
+    const symMean = seedStats(spectra.map((sp) => lazySymmetricLoss(sp.symmetricSpectra[qi]!, c.lr, record)));
+    const symFit = fitTheory(symMean.mean, 'rotation-averaged lazy NTK theory');
     const betaFromModes = seedInterval(spectra.map((sp) => sp.symmetric[qi]!.betaFromModes?.value ?? NaN));
     const b = betaSymmetric.mean;
     const runs: RunSummary[] = [];
@@ -238,7 +258,9 @@ export async function runSobolev(c: SobolevConfig, opts: SobolevOptions): Promis
           warnings.push(`q = ${q}, γ0 = ${gamma0}: no exponent fit: ${(err as Error).message}`);
         }
       }
-      runs.push({ gamma0, diverged, ensemble, fit, gain: null });
+      const gainOverSymmetricLazy = fit && symFit
+        ? { value: fit.fit.exponent - symFit.fit.exponent, se: fit.interval?.se ?? fit.fit.exponentSe } : null;
+      runs.push({ gamma0, diverged, ensemble, fit, gain: null, gainOverSymmetricLazy });
     }
     const base = runs.find((r) => r.fit !== null);
     for (const r of runs) {
@@ -251,6 +273,7 @@ export async function runSobolev(c: SobolevConfig, opts: SobolevOptions): Promis
       q, betaExpected: (2 * q - 1) / alphaSymmetric.mean,
       betaModel: modelBeta(alphaSymmetric.mean, q, c.K, c.ntkPoints, c.specWindow), betaSymmetric, beta, betaFromModes,
       lazyTheory: { steps: Float64Array.from(record), loss: theoryMean.mean, fit: theoryFit },
+      lazyTheorySymmetric: { steps: Float64Array.from(record), loss: symMean.mean, fit: symFit },
       chiLazy: timeExponent(b, 'lazy'), chiRich: timeExponent(b, 'rich'),
       expectedGain: timeExponent(b, 'rich') - timeExponent(b, 'lazy'), runs,
     });

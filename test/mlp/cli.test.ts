@@ -31,10 +31,21 @@ describe('richscale sobolev', () => {
     const r = run(['sobolev', ...TINY, '--out', out, '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const j = JSON.parse(r.stdout) as { tasks: { q: number; runs: { gamma0: number; exponent: number; window: { tStart: number; tEnd: number } }[] }[] };
+    const j = JSON.parse(r.stdout) as { tasks: {
+      q: number; lazyNtkTheoryRotationAveraged: { exponent: number; window: { tEnd: number } } | null;
+      runs: { gamma0: number; exponent: number; window: { tStart: number; tEnd: number }; gainOverRotationAveragedLazy: { value: number } | null }[];
+    }[] };
     expect(j.tasks.map((t) => t.q)).toEqual([1, 1.75]);
     expect(j.tasks[0]!.runs.map((x) => x.gamma0)).toEqual([0.1, 1]);
     expect(j.tasks[0]!.runs[0]!.window.tEnd).toBe(200);
+    // The rotation-averaged (leak-free) lazy theory is fitted on the same window, and every run's exponent is
+    // compared with it.
+    for (const t of j.tasks) {
+      const sym = t.lazyNtkTheoryRotationAveraged!;
+      expect(Number.isFinite(sym.exponent)).toBe(true);
+      expect(sym.window.tEnd).toBe(200);
+      for (const x of t.runs) expect(x.gainOverRotationAveragedLazy!.value).toBeCloseTo(x.exponent - sym.exponent, 12);
+    }
     for (const f of ['curve.csv', 'spectrum.csv', 'run.json', 'loss-q1.png', 'loss-q1.svg', 'loss-q1.75.png', 'spectrum.png', 'spectrum.svg']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
