@@ -120,7 +120,9 @@ function printWarnings(runs: TheoryRun[]): void {
 }
 
 /** The theory run's hash: the config and the solver choice. */
-const theoryHash = (config: ResolvedSimulateConfig, solver: SolverChoice): string => `${configHash(config)}-${solver}`;
+// The DMFT solver is part of a run's identity: a resumed run must not mix march and picard curves.
+const theoryHash = (config: ResolvedSimulateConfig, solver: SolverChoice, dmftSolver?: DmftSolver): string =>
+  `${configHash(config)}-${solver}${dmftSolver ? `-${dmftSolver}` : ''}`;
 
 
 export function theoryCommand(): Command {
@@ -135,9 +137,9 @@ export function theoryCommand(): Command {
       const threads = parseThreads(opts.threads);
       const out = checkOutPath(opts.out) ?? defaultOutDir('theory', startedAt);
       checkTheoryParams(config, opts.solver, opts.dmftSolver); // fail fast, before anything is solved or written
-      const hash = theoryHash(config, opts.solver);
+      const hash = theoryHash(config, opts.solver, opts.dmftSolver);
       await prepareRunDir(out, 'theory', hash, opts.force === true);
-      const manifest = { command: 'theory', configHash: hash, config: { ...configToJson(config), solver: opts.solver } };
+      const manifest = { command: 'theory', configHash: hash, config: { ...configToJson(config), solver: opts.solver, ...(opts.dmftSolver ? { dmftSolver: opts.dmftSolver } : {}) } };
       const previous = await readManifest(out);
       await writeManifest(out, { ...manifest, status: 'running', ...(previous?.configHash === hash ? { createdAt: previous.createdAt } : {}) });
       const store = new TheoryRunStore(join(out, '.checkpoint'), hash);
@@ -173,7 +175,7 @@ export function compareCommand(): Command {
       const out = checkOutPath(opts.out) ?? defaultOutDir('compare', startedAt);
       checkTheoryParams(config, opts.solver, opts.dmftSolver); // fail fast, before anything is solved or written
       // Create --out first: an unwritable location fails now, not after the whole sweep (removed again on failure).
-      const createdDirs = await prepareRunDir(out, 'compare', theoryHash(config, opts.solver), opts.force === true);
+      const createdDirs = await prepareRunDir(out, 'compare', theoryHash(config, opts.solver, opts.dmftSolver), opts.force === true);
       let sim: SweepResult;
       let runs: TheoryRun[];
       try {
@@ -185,7 +187,7 @@ export function compareCommand(): Command {
         await removeCreatedDirs(createdDirs);
         throw err;
       }
-      const manifest = { command: 'compare', configHash: theoryHash(config, opts.solver), config: { ...configToJson(config), solver: opts.solver } };
+      const manifest = { command: 'compare', configHash: theoryHash(config, opts.solver, opts.dmftSolver), config: { ...configToJson(config), solver: opts.solver, ...(opts.dmftSolver ? { dmftSolver: opts.dmftSolver } : {}) } };
       await writeManifest(out, { ...manifest, status: 'running' });
       await writeCurveCsv(join(out, 'curve.csv'), sim);
       const files = ['curve.csv', ...(await writeTheoryOutputs(out, config, runs,

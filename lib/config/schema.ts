@@ -78,7 +78,7 @@ export const KEYS: Record<ConfigKey, KeyInfo> = {
   model: { flag: '--model <kind>', kind: 'string', help: 'projected (SPEC 2.1) or unprojected (SPEC 2.2)',
     rule: "'projected' or 'unprojected' (SPEC 2.1 / 2.2)" },
   sampler: { flag: '--sampler <kind>', kind: 'string',
-    help: 'batch-gradient sampler: explicit, exact (SPEC 8.2), or span (exact, drawn in the span of A(0): O(N²) a step after an O(N²M) set-up; projected, online, float64, M > N; also for batch = inf)',
+    help: "batch-gradient sampler: explicit, exact (SPEC 8.2), or span (exact's distribution drawn in the span of A(0): O(N²) a step after an O(N²M) set-up; projected, online, float64, M > N). With batch = inf, long runs use the span step automatically (same numbers to rounding; run.json runs[].kernel)",
     rule: "'explicit', 'exact' or 'span' (batch-gradient sampler, SPEC 8.2)" },
   init: { flag: '--init <kind>', kind: 'string', help: 'A(0): gaussian, or identity (√N·I, needs N = M)',
     rule: "'gaussian' or 'identity' (A(0))" },
@@ -309,6 +309,14 @@ export function taskProblems(c: Pick<ResolvedSimulateConfig, 'alpha' | 'beta' | 
   const log10Max = exponent > 0 ? exponent * Math.log10(kMax) : 0;
   const finite =
     Number.isFinite(exponent) && log10Max < Math.log10(Number.MAX_VALUE) && Number.isFinite(Math.pow(kMax, exponent));
+  // λ_M = M^-α must stay a normal double: past 1e-300 the theory solvers' bins would get λ = 0, and such modes
+  // contribute nothing (their λ_k w*_k² is below any loss).
+  if (finite && c.alpha * Math.log10(kMax) > 300) {
+    return [
+      `config: alpha = ${showValue(c.alpha)} with M = ${c.M}: λ_M = M^-α is about 10^-${Math.floor(c.alpha * Math.log10(kMax))}, ` +
+        `below the double range (1e-300); modes beyond k = ${Math.floor(Math.pow(10, 300 / c.alpha))} contribute nothing: use M ≤ ${Math.floor(Math.pow(10, 300 / c.alpha))} or a smaller alpha`,
+    ];
+  }
   if (finite) return [];
   const size = Number.isFinite(log10Max) ? `about 10^${Math.floor(log10Max / 2)} at k = M` : 'beyond any number';
   return [

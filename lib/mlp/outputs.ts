@@ -223,9 +223,20 @@ export async function writeSobolevOutputs(
     model: 'ReLU MLP, mean-field/μP: f = (w·φ(h^L)/N − same at init)/γ0, η = η0·γ0²·N, x̃ = (cos θ, sin θ, 1)/√2 (docs/mlp.md)',
     config: jsonSafe(r.config),
     seeds: { seed: r.config.seed, count: r.config.seeds, streams: `0..${r.config.seeds - 1}` },
-    ...sobolevJson(r),
+    // Undefined statistics (an interval or SE over a single seed) are null, as in simulate's run.json.
+    ...(nanToNull(sobolevJson(r)) as Record<string, unknown>),
     files,
   };
   await atomicWrite(join(outDir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
   return files;
+}
+
+/** Deep copy with the 'nan' strings of jsonSafe (undefined values) as null; 'inf' strings stay. */
+function nanToNull(v: unknown): unknown {
+  if (v === 'nan' || (typeof v === 'number' && Number.isNaN(v))) return null;
+  if (Array.isArray(v)) return v.map(nanToNull);
+  if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, nanToNull(x)]));
+  }
+  return v;
 }

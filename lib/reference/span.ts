@@ -119,7 +119,7 @@ export function* spanSeedSteps(args: SeedKernelArgs): Generator<number, SeedKern
   if (finiteB) {
     const Dmax = Math.max(D[N - 1]!, 0);
     if (!(D[0]! > 1e-13 * Dmax)) {
-      throw new Error(`sampler 'span': A(0)ΛA(0)ᵀ is singular to rounding (smallest eigenvalue ${D[0]} of ${Dmax}); this needs M > N and no zero λ: use sampler 'exact'`);
+      throw new Error(`sampler 'span': A(0)ΛA(0)ᵀ is singular to rounding (eigenvalues from ${D[0]!.toPrecision(3)} to ${Dmax.toPrecision(3)}): the λ_k span too many decades for N features (a steep alpha, or M close to N); use sampler 'exact'`);
     }
     let s2 = c0;
     for (let j = 0; j < N; j++) {

@@ -42,7 +42,9 @@ export function chooseSolver(c: ResolvedSimulateConfig, N: number, gamma: number
     if (choice === 'stochastic' && !finiteB) throw new TheoryChoiceError('theory: the stochastic solver needs a finite batch; with B = inf use dmft or ode-map');
     return choice;
   }
-  if (!finiteB) return finiteN && short ? 'dmft' : 'ode-map';
+  // The unit-step map has the simulator's discrete steps; past its cost limit (long T, γ > 0) the gradient flow on a
+  // log grid is the B = ∞ theory that fits.
+  if (!finiteB) return finiteN && short ? 'dmft' : mapExactModes(c, gamma) !== null ? 'ode-map' : 'ode-flow';
   if (gamma === 0) return finiteN && short ? 'dmft' : 'volterra';
   return 'stochastic';
 }
@@ -53,8 +55,24 @@ export interface DispatchOptions extends TheoryRunOptions {
   dmftSolver?: DmftSolver;
 }
 
-/** Longest run `auto` hands to the finite-N DMFT (march at T = 2000 takes minutes, docs/performance.md). */
-export const DMFT_AUTO_MAX_STEPS = 2000;
+/** Longest run `auto` hands to the finite-N DMFT (march: ~50 s per (N, γ) at T = 1000, docs/performance.md). */
+export const DMFT_AUTO_MAX_STEPS = 1000;
+
+/**
+ * Exact modes of the unit-step map: the simulator's modes up to 1000 (O(n²) a step at γ > 0), else 100 exact modes
+ * plus log bins; null when even that exceeds the map's cost limit (then only the gradient flow fits).
+ */
+function mapExactModes(c: ResolvedSimulateConfig, gamma: number): number | null {
+  for (const exactModes of [Math.min(c.M, 1000), Math.min(c.M, 100)]) {
+    try {
+      validateRichOdeParams({ alpha: c.alpha, beta: c.beta, M: c.M, gamma, eta: c.eta, form: 'map', tMax: c.steps, exactModes });
+      return exactModes;
+    } catch {
+      // try fewer exact modes
+    }
+  }
+  return null;
+}
 
 /** The parameters the chosen solver is called with for one (N, γ) of a config. */
 type SolverCall =
@@ -69,8 +87,8 @@ function solverCall(c: ResolvedSimulateConfig, N: number, gamma: number, solver:
     case 'dmft':
       return { solver, params: { ...base, N, batch: c.batch, steps: c.steps, ...(dmftSolver ? { solver: dmftSolver } : {}) } };
     case 'ode-map':
-      // Exact modes up to 1000 (O(n²) per step): the simulator's modes, not bins, when M is moderate.
-      return { solver, params: { ...base, form: 'map', tMax: c.steps, recordSteps, exactModes: Math.min(c.M, 1000) } };
+      // Exact modes up to 1000 (O(n²) per step): the simulator's modes, not bins, when M is moderate; fewer for long T.
+      return { solver, params: { ...base, form: 'map', tMax: c.steps, recordSteps, exactModes: mapExactModes(c, gamma) ?? Math.min(c.M, 1000) } };
     case 'ode-flow':
       return { solver, params: { ...base, form: 'flow', tMax: c.steps } };
     case 'volterra':

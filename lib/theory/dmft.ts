@@ -145,7 +145,7 @@ export function validateDmftParams(p: DmftParams): void {
       const need = dmftMarchBytes(p.steps, bins, block), budget = dmftMarchBudget();
       if (need > budget) {
         const gib = (x: number): string => (x / 2 ** 30).toFixed(1);
-        bad(`steps = ${p.steps} is too many for the march solver on this machine: it needs ≈ ${gib(need)} GiB (≈ 8·[9n² + bins·n²/2] bytes, n = ${p.steps + 1}, bins = ${bins}, b = ${block}), more than the ${gib(budget)} GiB allowed (half the RAM); use fewer steps or fewer modeBins`);
+        bad(`steps = ${p.steps} is too many for the march solver on this machine: it needs ≈ ${gib(need)} GiB (≈ 8·[9n² + bins·n²/2] bytes, n = ${p.steps + 1}, bins = ${bins}, b = ${block}), more than the ${gib(budget)} GiB allowed (half the RAM); use fewer steps (or, through the API, fewer modeBins)`);
       }
     }
   }

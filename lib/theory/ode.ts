@@ -149,7 +149,7 @@ function resolve(params: RichOdeParams): Resolved {
     if (!(eta * bins.lambda[0]! < 2)) fail(`eta·λ_1 must be < 2 for the unit-step map (got ${eta * bins.lambda[0]!})`);
     const cost = (gamma === 0 ? bins.n : bins.n * bins.n) * tMax;
     if (cost > MAP_COST_LIMIT) {
-      fail(`tMax = ${tMax} with ${bins.n} mode bins costs ~${cost.toExponential(1)} operations (limit ${MAP_COST_LIMIT.toExponential(0)}): use form 'flow', fewer bins or a smaller tMax`);
+      fail(`tMax = ${tMax} with ${bins.n} mode bins costs ~${cost.toExponential(1)} operations (limit ${MAP_COST_LIMIT.toExponential(0)}): use the gradient flow (form 'flow'; richscale theory --solver ode-flow) or a smaller tMax`);
     }
     if (params.recordSteps) {
       const r = params.recordSteps;

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -216,9 +217,12 @@ class SpanModel {
     const int64_t N = N_;
     const double Dmax = std::max(D_[Sz(N - 1)], 0.0);
     if (!(D_[0] > 1e-13 * Dmax)) {
-      throw std::runtime_error(
-          "sampler 'span': A(0)ΛA(0)ᵀ is singular to rounding (smallest eigenvalue " + std::to_string(D_[0]) +
-          " of " + std::to_string(Dmax) + "); this needs M > N and no zero λ: use sampler 'exact'");
+      char buf[320];
+      std::snprintf(buf, sizeof buf,
+                    "sampler 'span': A(0)ΛA(0)ᵀ is singular to rounding (eigenvalues from %.3g to %.3g): the λ_k span "
+                    "too many decades for N features (a steep alpha, or M close to N); use sampler 'exact'",
+                    D_[0], Dmax);
+      throw std::runtime_error(buf);
     }
     rootD_.resize(Sz(N));
     lastRow_.resize(Sz(N));
