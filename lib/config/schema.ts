@@ -309,20 +309,26 @@ export function taskProblems(c: Pick<ResolvedSimulateConfig, 'alpha' | 'beta' | 
   const log10Max = exponent > 0 ? exponent * Math.log10(kMax) : 0;
   const finite =
     Number.isFinite(exponent) && log10Max < Math.log10(Number.MAX_VALUE) && Number.isFinite(Math.pow(kMax, exponent));
-  // λ_M = M^-α must stay a normal double: past 1e-300 the theory solvers' bins would get λ = 0, and such modes
-  // contribute nothing (their λ_k w*_k² is below any loss).
-  if (finite && c.alpha * Math.log10(kMax) > 300) {
-    return [
-      `config: alpha = ${showValue(c.alpha)} with M = ${c.M}: λ_M = M^-α is about 10^-${Math.floor(c.alpha * Math.log10(kMax))}, ` +
-        `below the double range (1e-300); modes beyond k = ${Math.floor(Math.pow(10, 300 / c.alpha))} contribute nothing: use M ≤ ${Math.floor(Math.pow(10, 300 / c.alpha))} or a smaller alpha`,
-    ];
-  }
   if (finite) return [];
   const size = Number.isFinite(log10Max) ? `about 10^${Math.floor(log10Max / 2)} at k = M` : 'beyond any number';
   return [
     `config: alpha = ${showValue(c.alpha)}, beta = ${showValue(c.beta)} and M = ${c.M} give target weights ` +
       `w*_k = k^((α-αβ-1)/2) of ${size}, which do not fit in a double (w*_k² > 1.8e308): use a smaller alpha, ` +
       `a larger beta (β ≥ 1 - 1/α keeps every w*_k ≤ 1) or a smaller M`,
+  ];
+}
+
+/**
+ * λ_M = M^-α must stay a normal double: past 1e-300 the theory solvers' bins would get λ = 0, and such modes
+ * contribute nothing (their λ_k w*_k² is below any loss). Reported only when the task vectors are finite.
+ */
+export function lambdaProblems(c: Pick<ResolvedSimulateConfig, 'alpha' | 'beta' | 'M'>): string[] {
+  const kMax = Math.max(1, c.M);
+  if (taskProblems(c).length > 0 || !(c.alpha * Math.log10(kMax) > 300)) return [];
+  const kLast = Math.floor(Math.pow(10, 300 / c.alpha));
+  return [
+    `config: alpha = ${showValue(c.alpha)} with M = ${c.M}: λ_M = M^-α is about 10^-${Math.floor(c.alpha * Math.log10(kMax))}, ` +
+      `below the double range (1e-300); modes beyond k = ${kLast} contribute nothing: use M ≤ ${kLast} or a smaller alpha`,
   ];
 }
 
@@ -356,6 +362,7 @@ export function crossFieldProblems(c: ResolvedSimulateConfig, purpose: ConfigPur
   }
   problems.push(...spanProblems(c));
   problems.push(...taskProblems(c));
+  problems.push(...lambdaProblems(c));
   problems.push(...floorProblems(c));
   const limit = fmtCount(MAX_ELEMENTS);
   if (purpose === 'simulate') problems.push(...simulationSizeProblems(c));

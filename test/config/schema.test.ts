@@ -9,6 +9,7 @@ import {
   formatConfigError,
   joinProblems,
   taskProblems,
+  lambdaProblems,
   resolveSimulateConfig,
   simulateConfigSchema,
   simulateJsonSchema,
@@ -185,6 +186,12 @@ describe('cross-field checks', () => {
       const finite = t.wstar.every(Number.isFinite) && t.lambda.every(Number.isFinite);
       expect(taskProblems({ alpha, beta, M }).length === 0).toBe(finite);
     }
+  });
+  it('λ_M = M^-α below the double range is refused at config level (theory bins would get λ = 0)', () => {
+    expect(lambdaProblems({ alpha: 30, beta: 0.5, M: 1e15 })).toHaveLength(1);
+    expect(lambdaProblems({ alpha: 30, beta: 0.5, M: 1e15 })[0]).toMatch(/M ≤ 10000000000/);
+    expect(lambdaProblems({ alpha: 2, beta: 0.5, M: 1e12 })).toEqual([]);
+    expect(lambdaProblems({ alpha: 400, beta: 0.5, M: 2048 })).toEqual([]); // w* overflow is reported instead
   });
   it("record 'all' with more than 1e6 steps is refused", () => {
     expectOneLine({ record: 'all', steps: 2e6 }, "record = 'all'", "use record = 'log'");

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { getPreset } from '../../lib/config/presets.js';
 import { recordStepsFor, runSweep, type ResolvedSimulateConfig } from '../../lib/simulate/sweep.js';
-import { chooseSolver, resample, solveFor } from '../../lib/theory/dispatch.js';
+import { checkSolverParams, chooseSolver, resample, solveFor } from '../../lib/theory/dispatch.js';
 import { deviations } from '../../lib/theory/outputs.js';
 import { lazyInfiniteLoss, makeTask } from '../../lib/task.js';
 
@@ -15,6 +15,14 @@ describe('theory solver choice (docs/theory.md)', () => {
     expect(chooseSolver({ ...base, batch: 16, steps: 5000 }, 64, 0, 'auto')).toBe('volterra');
     expect(chooseSolver({ ...base, batch: 16 }, 64, 0.5, 'auto')).toBe('stochastic');
     expect(chooseSolver({ ...base, model: 'unprojected' }, 64, 0.5, 'auto')).toBe('ode-map');
+  });
+  it('auto never picks a solver that refuses the run: long B = ∞ runs get an affordable map or the gradient flow', () => {
+    for (const [steps, M, gamma] of [[1e6, 2048, 0.5], [1e5, 1e9, 0.5], [1e6, 2048, 0], [3e4, 2048, 0.5]] as const) {
+      const c = { ...base, steps, M };
+      const s = chooseSolver(c, 64, gamma, 'auto');
+      expect(['ode-map', 'ode-flow']).toContain(s);
+      expect(() => checkSolverParams(c, 64, gamma, s, recordStepsFor(c))).not.toThrow();
+    }
   });
   it('refuses a solver outside its assumptions with one line naming the fix', () => {
     expect(() => chooseSolver({ ...base, batch: 16 }, 64, 0.5, 'dmft')).toThrow(/use --solver stochastic/);
