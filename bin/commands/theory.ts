@@ -84,7 +84,18 @@ async function theoryRuns(
 /** The solver choice and its parameters (ranges, step and cost limits) for every (N, γ), before any solve. */
 function checkTheoryParams(config: ResolvedSimulateConfig, solver: SolverChoice, dmftSolver?: DmftSolver): void {
   const steps = recordStepsFor(config);
-  for (const N of config.N) for (const g of config.gamma) checkSolverParams(config, N, g, chooseSolver(config, N, g, solver, dmftSolver), steps, dmftSolver);
+  const chosen = new Set<string>();
+  for (const N of config.N) {
+    for (const g of config.gamma) {
+      const s = chooseSolver(config, N, g, solver, dmftSolver);
+      chosen.add(s);
+      checkSolverParams(config, N, g, s, steps, dmftSolver);
+    }
+  }
+  // The finite-N DMFT runs as 'dmft' and inside 'stochastic' (its finite-N shift); elsewhere the flag does nothing.
+  if (dmftSolver !== undefined && !chosen.has('dmft') && !chosen.has('stochastic')) {
+    process.stderr.write(`richscale: warning: --dmft-solver ${dmftSolver} has no effect: no run uses the finite-N DMFT (solver${chosen.size > 1 ? 's' : ''}: ${[...chosen].join(', ')})\n`);
+  }
 }
 
 /**

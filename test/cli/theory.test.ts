@@ -22,6 +22,11 @@ const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 const ODE = ['theory', '--solver', 'ode-flow', '--alpha', '2', '--beta', '0.5', '--gamma', '0', '--batch', 'inf', '--threads', '1'];
 
 describe('richscale theory / compare (end to end)', () => {
+  it('--dmft-solver with no run on the finite-N DMFT warns in one line (and still runs)', () => {
+    const r = run([...ODE, '--M', '1e9', '--steps', '100', '--dmft-solver', 'picard', '--out', join(tmp(), 'w')]);
+    expect(r.status).toBe(0);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(/^richscale: warning: --dmft-solver picard has no effect: .*ode-flow/)]);
+  });
   it('an N = ∞ solver is labelled N = inf, solved once per γ, and flagged once its curve is truncation-limited', () => {
     const out = join(tmp(), 'ode');
     const r = run([...ODE, '--M', '64', '--N', '16,32', '--steps', '100000', '--out', out]);
