@@ -3,7 +3,8 @@
  * the baseline in bench/. Plain loops, no BLAS; same RNG stream and draw order as the C++ code.
  */
 import { Rng } from '../rng.js';
-import { DIVERGENCE_FACTOR, type SeedKernelArgs, type SeedKernelResult } from '../simulate/types.js';
+import type { SeedKernelArgs, SeedKernelResult } from '../simulate/types.js';
+import { LossRecord } from './lossRecord.js';
 import {
   dataBatchGradient, exactBatchGradient, explicitBatchGradient, fullBatchGradient, trainLoss,
 } from './batchGradient.js';
@@ -163,29 +164,15 @@ export function* referenceSeedSteps(args: SeedKernelArgs, makeModel: ModelFactor
   const scratch = new Float64Array(
     finiteData ? (Number.isFinite(B) ? 0 : P) : Number.isFinite(B) ? (args.sampler === 'explicit' ? B * M : M) : 0,
   );
-  const record = args.recordSteps;
-  const loss: number[] = [];
+  const rec = new LossRecord(args.recordSteps);
   const train: number[] = [];
-  let next = 0;
-  let L0 = NaN;
-  let diverged = false;
-  let divergedAt = -1;
   let stepsDone = 0;
   for (let t = 0; t <= steps; t++) {
     model.residual(v);
     let L = 0;
     for (let k = 0; k < M; k++) L += args.lambda[k]! * v[k]! * v[k]!;
-    if (t === 0) L0 = L;
-    if (next < record.length && record[next] === t) {
-      loss.push(L);
-      if (X) train.push(trainLoss(v, X, P));
-      next++;
-    }
-    if (!Number.isFinite(L) || L > DIVERGENCE_FACTOR * L0) {
-      diverged = true;
-      divergedAt = t;
-      break;
-    }
+    if (X && rec.isRecordStep(t)) train.push(trainLoss(v, X, P));
+    if (!rec.observe(t, L)) break;
     if (t === steps) break;
     if (X) {
       if (Number.isFinite(B)) dataBatchGradient(rng, v, X, P, B, ghat);
@@ -201,10 +188,10 @@ export function* referenceSeedSteps(args: SeedKernelArgs, makeModel: ModelFactor
     if (stepsDone % YIELD_EVERY === 0) yield stepsDone;
   }
   return {
-    loss: Float64Array.from(loss),
+    loss: Float64Array.from(rec.loss),
     trainLoss: Float64Array.from(train),
-    diverged,
-    divergedAt,
+    diverged: rec.diverged,
+    divergedAt: rec.divergedAt,
     stepsDone,
     finalResidual: args.wantFinal ? Float64Array.from(v) : new Float64Array(0),
   };

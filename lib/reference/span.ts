@@ -10,7 +10,8 @@
  * the same eigenvector convention (ascending D, largest-magnitude component positive), found here by cyclic Jacobi.
  */
 import { Rng } from '../rng.js';
-import { DIVERGENCE_FACTOR, type SeedKernelArgs, type SeedKernelResult } from '../simulate/types.js';
+import type { SeedKernelArgs, SeedKernelResult } from '../simulate/types.js';
+import { LossRecord } from './lossRecord.js';
 import { drawInitialFeatures } from './simulate.js';
 
 const YIELD_EVERY = 64;
@@ -145,12 +146,7 @@ export function* spanSeedSteps(args: SeedKernelArgs): Generator<number, SeedKern
       for (let j = 0; j < N; j++) zt[j]! += H[i * N + j]! * wi;
     }
   };
-  const record = args.recordSteps;
-  const loss: number[] = [];
-  let next = 0;
-  let L0 = NaN;
-  let diverged = false;
-  let divergedAt = -1;
+  const rec = new LossRecord(args.recordSteps);
   let stepsDone = 0;
   for (let t = 0; t <= steps; t++) {
     computeZt();
@@ -160,16 +156,7 @@ export function* spanSeedSteps(args: SeedKernelArgs): Generator<number, SeedKern
       dzz += D[j]! * zt[j]! * zt[j]!;
     }
     const L = c0 - (2 * pz) / sqrtN + dzz / N;
-    if (t === 0) L0 = L;
-    if (next < record.length && record[next] === t) {
-      loss.push(L);
-      next++;
-    }
-    if (!Number.isFinite(L) || L > DIVERGENCE_FACTOR * L0) {
-      diverged = true;
-      divergedAt = t;
-      break;
-    }
+    if (!rec.observe(t, L)) break;
     if (t === steps) break;
     for (let j = 0; j < N; j++) bt[j] = pt[j]! - (D[j]! * zt[j]!) / sqrtN;
     if (finiteB) {
@@ -231,5 +218,5 @@ export function* spanSeedSteps(args: SeedKernelArgs): Generator<number, SeedKern
     }
     for (let k = 0; k < M; k++) finalResidual[k] = wstar[k]! - finalResidual[k]! / sqrtN;
   }
-  return { loss: Float64Array.from(loss), trainLoss: new Float64Array(0), diverged, divergedAt, stepsDone, finalResidual };
+  return { loss: Float64Array.from(rec.loss), trainLoss: new Float64Array(0), diverged: rec.diverged, divergedAt: rec.divergedAt, stepsDone, finalResidual };
 }

@@ -112,6 +112,24 @@ MarchJob ParseMarchArgs(Napi::Env env, const Napi::Value& value) {
   return j;
 }
 
+// The result object both DMFT solvers return (state, residuals, iteration count, convergence).
+Napi::Object ResultObject(Napi::Env env, const dmft::Result& r) {
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Object s = Napi::Object::New(env);
+  s.Set("Cg", ToF64(env, r.state.Cg));
+  s.Set("Rg", ToF64(env, r.state.Rg));
+  s.Set("Cb", ToF64(env, r.state.Cb));
+  s.Set("Cw", ToF64(env, r.state.Cw));
+  s.Set("vv", ToF64(env, r.state.vv));
+  s.Set("loss", ToF64(env, r.state.loss));
+  o.Set("state", s);
+  o.Set("residuals", ToF64(env, r.residuals));
+  o.Set("iterations", Napi::Number::New(env, static_cast<double>(r.iterations)));
+  o.Set("converged", Napi::Boolean::New(env, r.converged));
+  o.Set("failure", Napi::String::New(env, r.failure));
+  return o;
+}
+
 class DmftMarchWorker final : public PromiseWorker {
  public:
   DmftMarchWorker(Napi::Env env, MarchJob job, Napi::Function onProgress, CancelFlag cancel)
@@ -131,19 +149,7 @@ class DmftMarchWorker final : public PromiseWorker {
   }
 
   Napi::Value BuildResult(Napi::Env env) override {
-    Napi::Object o = Napi::Object::New(env);
-    Napi::Object s = Napi::Object::New(env);
-    s.Set("Cg", ToF64(env, result_.state.Cg));
-    s.Set("Rg", ToF64(env, result_.state.Rg));
-    s.Set("Cb", ToF64(env, result_.state.Cb));
-    s.Set("Cw", ToF64(env, result_.state.Cw));
-    s.Set("vv", ToF64(env, result_.state.vv));
-    s.Set("loss", ToF64(env, result_.state.loss));
-    o.Set("state", s);
-    o.Set("residuals", ToF64(env, result_.residuals));
-    o.Set("iterations", Napi::Number::New(env, static_cast<double>(result_.iterations)));
-    o.Set("converged", Napi::Boolean::New(env, result_.converged));
-    o.Set("failure", Napi::String::New(env, result_.failure));
+    Napi::Object o = ResultObject(env, result_);
     o.Set("profile", ToF64(env, result_.profile));
     return o;
   }
@@ -189,22 +195,7 @@ class DmftWorker final : public PromiseWorker {
     ReleaseFreedMemory();
   }
 
-  Napi::Value BuildResult(Napi::Env env) override {
-    Napi::Object o = Napi::Object::New(env);
-    Napi::Object s = Napi::Object::New(env);
-    s.Set("Cg", ToF64(env, result_.state.Cg));
-    s.Set("Rg", ToF64(env, result_.state.Rg));
-    s.Set("Cb", ToF64(env, result_.state.Cb));
-    s.Set("Cw", ToF64(env, result_.state.Cw));
-    s.Set("vv", ToF64(env, result_.state.vv));
-    s.Set("loss", ToF64(env, result_.state.loss));
-    o.Set("state", s);
-    o.Set("residuals", ToF64(env, result_.residuals));
-    o.Set("iterations", Napi::Number::New(env, static_cast<double>(result_.iterations)));
-    o.Set("converged", Napi::Boolean::New(env, result_.converged));
-    o.Set("failure", Napi::String::New(env, result_.failure));
-    return o;
-  }
+  Napi::Value BuildResult(Napi::Env env) override { return ResultObject(env, result_); }
 
  private:
   dmft::Args args_;

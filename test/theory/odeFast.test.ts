@@ -8,17 +8,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNative, nativeFunction } from '../../lib/native.js';
 import { logSlope, solveRichOde, type RichOdeParams } from '../../lib/theory/ode.js';
 import type { TheoryCurve } from '../../lib/theory/types.js';
+import { maxRelDiff as maxRel } from '../simulate/helpers.js';
 
 beforeAll(() => {
   loadNative().setNumThreads(1);
 });
 
-function maxRel(a: Float64Array, b: Float64Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! / b[i]! - 1));
-  return m;
-}
 
 /** The bench workload of bench/simulate.ts (case 'ode'): ~500 bins, 322 grid points to t = 1e6. */
 const BENCH: RichOdeParams = {
